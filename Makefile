@@ -1,0 +1,36 @@
+# mulan — the two commands of the README are `make demo` and `make test`.
+GO ?= go
+PKGS := ./...
+# Packages with goroutines: also run under the race detector.
+RACE_PKGS ?= ./progress/...
+
+.PHONY: all setup build test vet race bench demo fuzz clean
+
+all: build
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	$(GO) build -o bin/mulan ./cmd/mulan
+
+demo: build
+	./bin/mulan demo
+
+vet:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+race:
+	$(GO) test -race -count=1 $(RACE_PKGS)
+
+test: setup vet
+	$(GO) test -count=1 $(PKGS)
+	$(MAKE) race
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/mulan
+
+bench: build
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+clean:
+	rm -rf bin
