@@ -1,0 +1,157 @@
+// Package demo is mulan's main job on a built-in default: a small bilingual
+// corpus that ships inside the binary goes through the whole pipeline that
+// exists so far — English tokenization, Chinese word segmentation, script
+// detection on mixed text, a shared English+Chinese subword vocabulary with a
+// lossless round trip, and Kneser-Ney n-gram language models scored on
+// held-out sentences — and the results are printed. It grows as mulan grows.
+package demo
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/mulan-nlp/mulan/ngram"
+	"github.com/mulan-nlp/mulan/ngram/builder"
+	"github.com/mulan-nlp/mulan/subword"
+	"github.com/mulan-nlp/mulan/tokenize"
+)
+
+//go:embed data/*.txt
+var data embed.FS
+
+// heldOut is how many sentences of each language the n-gram model does not see.
+const heldOut = 5
+
+// Corpus returns the built-in lines of one language ("en" or "zh").
+func Corpus(lang string) ([]string, error) {
+	b, err := data.ReadFile("data/" + lang + ".txt")
+	if err != nil {
+		return nil, fmt.Errorf("demo: no built-in corpus for %q", lang)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n"), nil
+}
+
+// Result holds the figures the demo computes, for tests and callers.
+type Result struct {
+	Pieces         map[string]float64 // subword pieces per token, per language
+	RoundTrip      bool               // every line decodes back to itself
+	Perplexity     map[string]float64 // held-out perplexity of the trigram model, per language
+	UnigramPPL     map[string]float64 // the same with a unigram model, for comparison
+	NgramsPerOrder map[string][]int
+}
+
+// Run executes the demo, printing what it does to w.
+func Run(w io.Writer) (*Result, error) {
+	start := time.Now()
+	res := &Result{Pieces: map[string]float64{}, Perplexity: map[string]float64{},
+		UnigramPPL: map[string]float64{}, NgramsPerOrder: map[string][]int{}}
+	en, err := Corpus("en")
+	if err != nil {
+		return nil, err
+	}
+	zh, err := Corpus("zh")
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "mulan demo: built-in corpus of %d English and %d Chinese sentences\n\n", len(en), len(zh))
+
+	// 1. Tokenization.
+	tokenizers := map[string]tokenize.Tokenizer{"en": tokenize.English{Lower: true}, "zh": tokenize.Chinese{}}
+	fmt.Fprintln(w, "== 1. tokenization")
+	fmt.Fprintf(w, "en   %s\n  -> %s\n", en[0], strings.Join(tokenizers["en"].Tokenize(en[0]), " "))
+	fmt.Fprintf(w, "zh   %s\n  -> %s\n", zh[0], strings.Join(tokenizers["zh"].Tokenize(zh[0]), " "))
+	mixed := "我们用 Go 1.26 训练 language models, don't we?"
+	fmt.Fprintf(w, "auto %s\n  -> %s\n", mixed, strings.Join(tokenize.Auto{}.Tokenize(mixed), " "))
+	var spans []string
+	for _, s := range tokenize.Spans(mixed) {
+		spans = append(spans, fmt.Sprintf("%s:%q", s.Script, mixed[s.Start:s.End]))
+	}
+	fmt.Fprintf(w, "     script spans: %s\n\n", strings.Join(spans, " "))
+
+	// 2. A shared subword vocabulary.
+	fmt.Fprintln(w, "== 2. shared English+Chinese subword vocabulary (BPE with byte fallback)")
+	all := strings.Join(append(append([]string{}, en...), zh...), "\n")
+	sw, err := subword.Train(strings.NewReader(all), subword.Options{VocabSize: 600})
+	if err != nil {
+		return nil, fmt.Errorf("demo: subword: %w", err)
+	}
+	res.RoundTrip = true
+	for lang, lines := range map[string][]string{"en": en, "zh": zh} {
+		pieces, units := 0, 0
+		for _, l := range lines {
+			ids := sw.EncodeIDs(l)
+			pieces += len(ids)
+			if lang == "en" {
+				units += len(strings.Fields(l))
+			} else {
+				units += len([]rune(l))
+			}
+			if sw.Decode(ids) != l {
+				res.RoundTrip = false
+			}
+		}
+		res.Pieces[lang] = float64(pieces) / float64(units)
+	}
+	probe := "The library opens late; 图书馆开到很晚。🙂"
+	fmt.Fprintf(w, "vocabulary %d pieces; pieces per English word %.2f, per Chinese character %.2f\n",
+		sw.Len(), res.Pieces["en"], res.Pieces["zh"])
+	fmt.Fprintf(w, "%s\n  -> %s\n", probe, strings.Join(sw.Encode(probe), " "))
+	fmt.Fprintf(w, "decode(encode(x)) == x on every line: %v\n\n", res.RoundTrip)
+
+	// 3. Kneser-Ney n-gram language models, one per language.
+	fmt.Fprintln(w, "== 3. interpolated modified Kneser-Ney language models (as KenLM), held-out perplexity")
+	fmt.Fprintf(w, "%-4s %-6s %-22s %10s %10s\n", "lang", "order", "n-grams per order", "ppl", "OOVs")
+	for _, lang := range []string{"en", "zh"} {
+		lines := map[string][]string{"en": en, "zh": zh}[lang]
+		train, test := lines[:len(lines)-heldOut], lines[len(lines)-heldOut:]
+		for _, order := range []int{1, 3} {
+			m, err := trainKN(tokenizers[lang], train, order)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s %d-gram: %w", lang, order, err)
+			}
+			var q bytes.Buffer
+			for _, l := range test {
+				q.WriteString(strings.Join(tokenizers[lang].Tokenize(l), " "))
+				q.WriteByte('\n')
+			}
+			st, err := ngram.Query(m, &q, io.Discard, ngram.VerboseSummary)
+			if err != nil {
+				return nil, err
+			}
+			ppl := st.PerplexityIncludingOOVs()
+			if order == 1 {
+				res.UnigramPPL[lang] = ppl
+			} else {
+				res.Perplexity[lang] = ppl
+				res.NgramsPerOrder[lang] = m.Counts()
+			}
+			fmt.Fprintf(w, "%-4s %-6d %-22s %10.1f %10d\n", lang, order, fmt.Sprint(m.Counts()), ppl, st.OOVs)
+		}
+	}
+	fmt.Fprintf(w, "\ndone in %s. Next: `mulan ngram train --order 5 --text FILE --arpa OUT.arpa`, `mulan tokenize --lang auto`,\n`mulan subword train`, `mulan conlleval`; see `mulan --help`.\n", time.Since(start).Round(time.Millisecond))
+	if !res.RoundTrip || math.IsNaN(res.Perplexity["en"]) {
+		return res, fmt.Errorf("demo: a check failed (round trip %v)", res.RoundTrip)
+	}
+	return res, nil
+}
+
+func trainKN(t tokenize.Tokenizer, lines []string, order int) (*ngram.Model, error) {
+	var text bytes.Buffer
+	for _, l := range lines {
+		text.WriteString(strings.Join(t.Tokenize(l), " "))
+		text.WriteByte('\n')
+	}
+	c, err := builder.CountText(&text, "demo", builder.CountOptions{Order: order})
+	if err != nil {
+		return nil, err
+	}
+	opt := builder.DefaultKNOptions()
+	opt.DiscountFallback = true
+	m, _, err := builder.EstimateKN(c, opt)
+	return m, err
+}
