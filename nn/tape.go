@@ -1,0 +1,307 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand"
+	"sync"
+
+	"github.com/mulan-nlp/mulan/tensor"
+)
+
+// Var is a value in the computation graph: a tensor and, when a gradient
+// flows to it, a gradient tensor of the same shape.
+//
+// Activations are Vars created by Tape operations; their storage belongs to
+// the tape's arena and is recycled by Tape.Reset. Parameters are Vars owned by
+// a Param; their storage persists across steps.
+type Var struct {
+	Value *tensor.Tensor
+	// Grad is nil when no gradient is needed for this Var.
+	Grad *tensor.Tensor
+
+	frozen    bool
+	val, grd  tensor.Tensor // backing headers for pooled Vars
+	shp, gshp []int         // owned shape storage for pooled Vars
+}
+
+// setShape points the pooled headers' shapes at owned storage.
+func (v *Var) setShape(shape []int, grad bool) {
+	v.shp = append(v.shp[:0], shape...)
+	v.val.Shape = v.shp
+	if grad {
+		v.gshp = append(v.gshp[:0], shape...)
+		v.grd.Shape = v.gshp
+	}
+}
+
+// Shape is the shape of the Var's value.
+func (v *Var) Shape() []int { return v.Value.Shape }
+
+// Data is the value's flat storage.
+func (v *Var) Data() []float32 { return v.Value.Data }
+
+func (v *Var) needsGrad() bool { return v != nil && v.Grad != nil && !v.frozen }
+
+// Param is a named, persistent trainable tensor. Its gradient accumulates over
+// Backward calls until ZeroGrad.
+type Param struct {
+	Var
+	// Name identifies the parameter in files and optimizer groups, e.g.
+	// "lstm.0.w_ih".
+	Name string
+}
+
+// NewParam returns a zero-initialised parameter with a gradient buffer.
+func NewParam(name string, shape ...int) *Param {
+	p := &Param{Name: name}
+	p.Value = tensor.New(shape...)
+	p.Grad = tensor.New(shape...)
+	return p
+}
+
+// SetFrozen stops (true) or restarts (false) gradient flow into p. A frozen
+// parameter's Grad is left untouched by Backward.
+func (p *Param) SetFrozen(f bool) { p.frozen = f }
+
+// Frozen reports whether p is frozen.
+func (p *Param) Frozen() bool { return p.frozen }
+
+// ZeroGrad sets the gradients of params to zero.
+func ZeroGrad(params []*Param) {
+	for _, p := range params {
+		if p.Grad != nil {
+			clear(p.Grad.Data)
+		}
+	}
+}
+
+// node is one recorded operation. Backward functions are plain functions (not
+// closures) and all saved state lives in the node's fixed fields or in arena
+// buffers, so recording an op allocates nothing once the tape is warm.
+type node struct {
+	back func(tp *Tape, n *node)
+	in   [8]*Var
+	out  [3]*Var
+	i    [6]int
+	f    [2]float32
+	buf  [4][]float32
+	ibuf []int32
+	ints []int32 // caller-owned index data (ids, targets); must outlive Backward
+	lens []int   // caller-owned lengths
+	flag [2]bool
+}
+
+// Tape records operations for reverse-mode differentiation. A tape is used
+// for one step at a time: build the forward graph with its methods, call
+// Backward, read parameter gradients, then Reset before the next step. Reset
+// recycles every activation buffer, so values obtained from the tape are
+// valid only until then.
+//
+// A Tape is not safe for concurrent use.
+type Tape struct {
+	// Training enables dropout. Set false for evaluation.
+	Training bool
+	// NoGrad disables recording: ops compute values only (inference).
+	NoGrad bool
+
+	rng   *rand.Rand
+	nodes []node
+	nn    int
+	vars  []*Var
+	nv    int
+	f32   arena[float32]
+	i32   arena[int32]
+	f64   []float64 // scratch for float64 work (CRF)
+
+	rowLoss []float64      // per-row losses (CrossEntropy)
+	wg      sync.WaitGroup // parallelFor completion
+	jobs    jobs           // reusable parallel job descriptors
+}
+
+// NewTape returns a tape in training mode drawing dropout masks from rng
+// (which may be nil when no dropout is used).
+func NewTape(rng *rand.Rand) *Tape {
+	return &Tape{Training: true, rng: rng}
+}
+
+// Reset forgets the recorded graph and recycles all activation storage.
+func (tp *Tape) Reset() {
+	for i := 0; i < tp.nn; i++ {
+		tp.nodes[i] = node{}
+	}
+	tp.nn = 0
+	tp.nv = 0
+	tp.f32.reset()
+	tp.i32.reset()
+}
+
+// ArenaBytes is the arena capacity in bytes (diagnostics).
+func (tp *Tape) ArenaBytes() int { return tp.f32.capacity()*4 + tp.i32.capacity()*4 }
+
+// Const wraps t as a Var without gradient. The tensor is not copied: unless
+// an op documents otherwise, leave it unchanged until Backward.
+func (tp *Tape) Const(t *tensor.Tensor) *Var {
+	v := tp.pooledVar()
+	v.setShape(t.Shape, false)
+	v.val.Data = t.Data
+	v.Value = &v.val
+	v.Grad = nil
+	return v
+}
+
+// Input copies data into a new arena-backed Var of the given shape with no
+// gradient (for example a batch of features).
+func (tp *Tape) Input(data []float32, shape ...int) *Var {
+	v := tp.newVar(false, shape...)
+	if len(data) != len(v.Value.Data) {
+		panic(fmt.Sprintf("nn: Input: %d values for shape %v", len(data), append([]int(nil), shape...)))
+	}
+	copy(v.Value.Data, data)
+	return v
+}
+
+// Leaf returns a zero-valued arena Var of the given shape that collects a
+// gradient (when the tape records); useful for inputs whose gradient is wanted.
+func (tp *Tape) Leaf(shape ...int) *Var {
+	v := tp.newVar(!tp.NoGrad, shape...)
+	clear(v.Value.Data)
+	return v
+}
+
+func (tp *Tape) pooledVar() *Var {
+	if tp.nv == len(tp.vars) {
+		tp.vars = append(tp.vars, &Var{})
+	}
+	v := tp.vars[tp.nv]
+	tp.nv++
+	v.frozen = false
+	return v
+}
+
+// newVar returns an arena Var; its value is NOT zeroed, its grad (if any) is.
+func (tp *Tape) newVar(grad bool, shape ...int) *Var {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	v := tp.pooledVar()
+	grad = grad && !tp.NoGrad
+	v.setShape(shape, grad)
+	v.val.Data = tp.f32.alloc(n)
+	v.Value = &v.val
+	if grad {
+		v.grd.Data = tp.f32.alloc(n)
+		clear(v.grd.Data)
+		v.Grad = &v.grd
+	} else {
+		v.Grad = nil
+	}
+	return v
+}
+
+// floats returns arena scratch of n float32, not zeroed.
+func (tp *Tape) floats(n int) []float32 { return tp.f32.alloc(n) }
+
+// zeros returns zeroed arena scratch of n float32.
+func (tp *Tape) zeros(n int) []float32 {
+	s := tp.f32.alloc(n)
+	clear(s)
+	return s
+}
+
+func (tp *Tape) float64s(n int) []float64 {
+	if cap(tp.f64) < n {
+		tp.f64 = make([]float64, n)
+	}
+	return tp.f64[:n]
+}
+
+// record appends a node and returns it for the caller to fill in, or nil when
+// no gradient is needed.
+func (tp *Tape) record(back func(*Tape, *node)) *node {
+	if tp.nn == len(tp.nodes) {
+		tp.nodes = append(tp.nodes, node{})
+	}
+	n := &tp.nodes[tp.nn]
+	tp.nn++
+	n.back = back
+	return n
+}
+
+// grads reports whether an op with these inputs must be recorded.
+func (tp *Tape) grads(vs ...*Var) bool {
+	if tp.NoGrad {
+		return false
+	}
+	for _, v := range vs {
+		if v.needsGrad() {
+			return true
+		}
+	}
+	return false
+}
+
+// Backward computes gradients of loss with respect to every Var recorded on
+// the tape, seeding loss's gradient with ones (use a scalar loss). Parameter
+// gradients accumulate (see ZeroGrad). Call it at most once per Reset.
+func (tp *Tape) Backward(loss *Var) {
+	if loss.Grad == nil {
+		panic("nn: Backward: loss does not depend on any parameter that needs a gradient")
+	}
+	for i := range loss.Grad.Data {
+		loss.Grad.Data[i] = 1
+	}
+	for i := tp.nn - 1; i >= 0; i-- {
+		n := &tp.nodes[i]
+		n.back(tp, n)
+	}
+}
+
+// arena hands out slices of large chunks; reset makes them reusable. When a
+// step needed more than one chunk, reset replaces them all by one chunk big
+// enough for that step, so after the first step (or the largest one, when
+// sizes vary) a step allocates nothing.
+type arena[T any] struct {
+	chunks [][]T
+	cur    int
+	off    int
+	used   int // elements handed out since reset
+}
+
+const arenaChunk = 1 << 20
+
+func (a *arena[T]) alloc(n int) []T {
+	a.used += n
+	for a.cur < len(a.chunks) {
+		c := a.chunks[a.cur]
+		if a.off+n <= len(c) {
+			s := c[a.off : a.off+n : a.off+n]
+			a.off += n
+			return s
+		}
+		a.cur++
+		a.off = 0
+	}
+	size := max(arenaChunk, n)
+	a.chunks = append(a.chunks, make([]T, size))
+	a.cur = len(a.chunks) - 1
+	a.off = n
+	return a.chunks[a.cur][:n:n]
+}
+
+func (a *arena[T]) reset() {
+	if len(a.chunks) > 1 {
+		size := a.used + a.used/8
+		clear(a.chunks)
+		a.chunks = append(a.chunks[:0], make([]T, size))
+	}
+	a.cur, a.off, a.used = 0, 0, 0
+}
+
+func (a *arena[T]) capacity() int {
+	n := 0
+	for _, c := range a.chunks {
+		n += len(c)
+	}
+	return n
+}
