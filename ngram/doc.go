@@ -1,8 +1,10 @@
 // Package ngram holds back-off n-gram language models: the in-memory model
 // shared by every estimator and loader, the vocabulary, the ARPA text format
-// (reader and writer) and querying (per-word and per-sentence log10
-// probabilities and perplexity with KenLM's conventions). Estimation lives
-// apart, in package ngram/builder, as KenLM splits lm/ from lm/builder.
+// (reader and writer), a binary format that loads by mmap, querying
+// (per-word and per-sentence log10 probabilities and perplexity with KenLM's
+// conventions) and linear mixing of models (EM-tuned weights, written as one
+// back-off model as SRILM does). Estimation lives apart, in package
+// ngram/builder, as KenLM splits lm/ from lm/builder.
 //
 // It is hand-written because no Go library reads, writes or queries ARPA
 // models with KenLM's semantics, and because the same flat layout serves the
@@ -42,4 +44,18 @@
 // KenLM's query program (one sentence a line, <s> context, </s> scored and
 // counted as a token, OOVs scored with <unk> and excluded from the second
 // perplexity) and prints its lines.
+//
+// # Binary format
+//
+// SaveBinary writes the tables' flat arrays contiguously, 8-byte aligned,
+// inside a modelfile container (kind "ngram-binary", CRC-32C); OpenBinary maps
+// the file and points the tables at the mapping without copying; Load picks
+// the format by the magic bytes. See BinaryKind for the layout.
+//
+// # Mixing
+//
+// TuneMix estimates interpolation weights by EM on held-out text (SRILM's
+// compute-best-mix); Mix writes the interpolated model as one back-off model
+// over the union of the n-grams (SRILM's ngram -mix-lm -write-lm), whose
+// back-off weights RecomputeBackoffs sets so that every context normalises.
 package ngram

@@ -166,7 +166,12 @@ func dedupe(toks, pos []uint32, n int) Grams {
 
 // CountOptions configures CountText.
 type CountOptions struct {
-	Order    int
+	Order int
+	// Memory, when positive, counts with the disk-backed external sort of
+	// NewExternalCounter under this many bytes, spilling runs to TempDir
+	// ("" means os.TempDir()); zero counts in memory.
+	Memory   int64
+	TempDir  string
 	Progress *progress.Reporter // may be nil
 	// Warn receives one message per kind of odd input (a literal <s> or </s>,
 	// which are dropped); may be nil.
@@ -175,14 +180,26 @@ type CountOptions struct {
 
 // CountText reads tokenized text, one sentence a line with words separated by
 // spaces or tabs, into a fresh vocabulary (ids in first-seen order, as lmplz
-// assigns them) and counts it with the in-memory counter. A literal <unk> is
+// assigns them) and counts it (in memory, or by external sort when opt.Memory > 0). A literal <unk> is
 // the unknown word; literal <s> and </s> are dropped with a warning. name is
 // used in error messages.
-func CountText(r io.Reader, name string, opt CountOptions) (*Counts, error) {
+func CountText(r io.Reader, name string, opt CountOptions) (_ *Counts, err error) {
 	vocab := ngram.NewVocab()
-	c, err := NewCounter(opt.Order, vocab)
+	var c Counter
+	if opt.Memory > 0 {
+		c, err = NewExternalCounter(opt.Order, vocab, ExternalOptions{Memory: opt.Memory, TempDir: opt.TempDir})
+	} else {
+		c, err = NewCounter(opt.Order, vocab)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if cl, ok := c.(io.Closer); ok {
+		defer func() {
+			if err != nil {
+				cl.Close()
+			}
+		}()
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
 	var sent []uint32

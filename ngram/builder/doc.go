@@ -36,4 +36,19 @@
 // discounted count plus its share of the interpolation mass, and n-grams
 // ending in it can be contexts), and a vocabulary word never seen gets a
 // zero count and the uniform share.
+//
+// # Beyond lmplz's defaults
+//
+//   - Pruning (KNOptions.Prune) follows lmplz --prune: n-grams of order n >= 2
+//     occurring at most the order's threshold times are dropped after the
+//     discounts are computed from all counts, and their adjusted counts join
+//     their contexts' gamma numerators so every context still sums to one.
+//   - Katz back-off with Good-Turing discounting (EstimateKatz) follows
+//     SRILM's ngram-count defaults: raw counts at every order, GT
+//     coefficients from the count-of-counts (Discount.cc), minimum counts
+//     that drop rare n-grams, and back-off weights recomputed to normalise
+//     each context (ngram.RecomputeBackoffs).
+//   - NewExternalCounter counts by external sort under a memory limit:
+//     sorted runs of padded n-gram records on disk, k-way merged (in passes
+//     of MergeFanIn runs), with counts identical to the in-memory counter's.
 package builder

@@ -35,7 +35,12 @@ type KNOptions struct {
 	// failing (lmplz --discount_fallback).
 	DiscountFallback bool
 	Fallback         Discount // zero value means DefaultFallback
-	Warn             func(msg string)
+	// Prune holds lmplz's --prune thresholds: n-grams of order n >= 2 seen
+	// at most Prune[n-1] times are dropped (their mass goes to the back-off).
+	// Prune[0] must be 0, the values must not decrease, and the last one
+	// applies to the orders past the end; nil or all zeros prune nothing.
+	Prune []uint64
+	Warn  func(msg string)
 }
 
 // DefaultKNOptions returns lmplz's defaults.
@@ -59,6 +64,9 @@ func EstimateKN(c *Counts, opt KNOptions) (*ngram.Model, []OrderStats, error) {
 	}
 	if c.Lines == 0 {
 		return nil, nil, fmt.Errorf("no sentences to estimate a model from")
+	}
+	if _, err := PruneThresholds(opt.Prune, N); err != nil {
+		return nil, nil, err
 	}
 	if opt.Fallback == (Discount{}) {
 		opt.Fallback = DefaultFallback
@@ -115,6 +123,12 @@ func EstimateKN(c *Counts, opt KNOptions) (*ngram.Model, []OrderStats, error) {
 		s.Discount = d
 	}
 
+	// Pruning decisions (nil slices when not pruning).
+	keep, err := pruneMask(c, adj, opt.Prune)
+	if err != nil {
+		return nil, nil, err
+	}
+
 	// The model's tables, linked so contexts can be found by walking the trie.
 	m := &ngram.Model{Vocab: c.Vocab, Tables: make([]ngram.Table, N)}
 	for n := 1; n <= N; n++ {
@@ -152,7 +166,7 @@ func EstimateKN(c *Counts, opt KNOptions) (*ngram.Model, []OrderStats, error) {
 			lowerCtx = ctx[n-2]
 		}
 		ctx[n-1] = contextIndex(m, n, lowerCtx)
-		gamma[n-2], den[n-2] = gammas(&adj[n-1], ctx[n-1], adj[n-2].Len(), &stats[n-1].Discount)
+		gamma[n-2], den[n-2] = gammas(&adj[n-1], ctx[n-1], adj[n-2].Len(), &stats[n-1].Discount, keep[n-1])
 	}
 
 	// Probabilities, lowest order first, interpolated with the order below.
@@ -197,6 +211,14 @@ func EstimateKN(c *Counts, opt KNOptions) (*ngram.Model, []OrderStats, error) {
 			if den[n-1][i] > 0 {
 				t.Backoff[i] = log10f(gamma[n-1][i])
 			}
+		}
+	}
+	if opt.Prune != nil {
+		if err := dropPruned(m, keep); err != nil {
+			return nil, nil, err
+		}
+		for n := range stats {
+			stats[n].Count = m.Tables[n].Len()
 		}
 	}
 	return m, stats, nil
@@ -264,11 +286,16 @@ func parallelRanges(n int, f func(a, b int)) {
 
 // gammaOf is (D1 N1 + D2 N2 + D3 N3+) / denominator in KenLM's float32 order.
 func gammaOf(d *Discount, k [4]uint64, denominator float32) float32 {
+	return gammaNumerator(d, k) / denominator
+}
+
+// gammaNumerator is D1 N1 + D2 N2 + D3 N3+ in KenLM's float32 order.
+func gammaNumerator(d *Discount, k [4]uint64) float32 {
 	var g float32
 	for i := 1; i <= 3; i++ {
 		g += float32(d[i] * float32(k[i]))
 	}
-	return g / denominator
+	return g
 }
 
 // contextIndex returns, for every n-gram w1..wn of order n, the index of its
@@ -298,13 +325,24 @@ func contextIndex(m *ngram.Model, n int, lowerCtx []uint32) []uint32 {
 }
 
 // gammas returns, per (n-1)-gram, the sum of the adjusted counts of the
-// n-grams it is the context of (0 when it is none) and its gamma.
-func gammas(g *Grams, ctx []uint32, nLower int, d *Discount) (gamma, den []float32) {
+// n-grams it is the context of (0 when it is none) and its gamma. With
+// pruning (keep not nil), only the kept n-grams enter the count-of-counts
+// and the adjusted counts of the pruned ones are added to the numerator, as
+// lmplz's AddRight does, so the back-off takes their mass.
+func gammas(g *Grams, ctx []uint32, nLower int, d *Discount, keep []bool) (gamma, den []float32) {
 	sum := make([]uint64, nLower)
 	k := make([][3]uint32, nLower)
+	var pruned []uint64
+	if keep != nil {
+		pruned = make([]uint64, nLower)
+	}
 	for j, i := range ctx {
 		c := g.Counts[j]
 		sum[i] += c
+		if keep != nil && !keep[j] {
+			pruned[i] += c
+			continue
+		}
 		if c > 0 {
 			k[i][min(c, 3)-1]++
 		}
@@ -316,7 +354,12 @@ func gammas(g *Grams, ctx []uint32, nLower int, d *Discount) (gamma, den []float
 			continue
 		}
 		den[i] = float32(sum[i])
-		gamma[i] = gammaOf(d, [4]uint64{0, uint64(k[i][0]), uint64(k[i][1]), uint64(k[i][2])}, den[i])
+		kk := [4]uint64{0, uint64(k[i][0]), uint64(k[i][1]), uint64(k[i][2])}
+		if pruned != nil {
+			gamma[i] = (gammaNumerator(d, kk) + float32(pruned[i])) / den[i]
+		} else {
+			gamma[i] = gammaOf(d, kk, den[i])
+		}
 	}
 	return gamma, den
 }
