@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mulan-nlp/mulan/corpus"
+	"github.com/mulan-nlp/mulan/linear"
+	"github.com/mulan-nlp/mulan/metrics"
+	"github.com/mulan-nlp/mulan/modelfile"
+)
+
+// classifier is what evaluate and predict need from a classifier model file
+// of any kind: its label set and the probability of each label for a text.
+type classifier interface {
+	Labels() []string
+	Probs(dst []float64, text string) []float64
+}
+
+// classifierKinds maps a model file's kind to its decoder. Later kinds
+// (neural classifiers, ensembles) slot in here.
+var classifierKinds = map[string]func(name string, h modelfile.Header, payload []byte) (classifier, error){
+	linear.Kind: func(name string, h modelfile.Header, p []byte) (classifier, error) {
+		return linear.Decode(name, h, p)
+	},
+}
+
+// loadClassifier opens a classifier model file of any known kind.
+func loadClassifier(path string) (classifier, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	h, payload, err := modelfile.Decode(path, data)
+	if err != nil {
+		return nil, err
+	}
+	dec, ok := classifierKinds[h.Kind]
+	if !ok {
+		kinds := make([]string, 0, len(classifierKinds))
+		for k := range classifierKinds {
+			kinds = append(kinds, k)
+		}
+		slices.Sort(kinds)
+		return nil, fmt.Errorf("%s: a %q model file is not a classifier (classifier kinds: %s)", path, h.Kind, strings.Join(kinds, ", "))
+	}
+	return dec(path, h, payload)
+}
+
+// argmax returns the index of the largest value (the first of ties).
+func argmax(p []float64) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// dataFlags are the flags that say how to read a labelled or unlabelled file.
+type dataFlags struct {
+	format, textCol, labelCol, encoding string
+}
+
+func (d *dataFlags) add(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVar(&d.format, "format", "", "file format: "+formatList()+" (default: from the file extension)")
+	f.StringVar(&d.textCol, "text-col", "", "column or JSON field holding the text (default: text, sentence, text_a, review, question or content)")
+	f.StringVar(&d.labelCol, "label-col", "", "column or JSON field holding the label (default: label)")
+	f.StringVar(&d.encoding, "encoding", "", "input encoding: utf-8 (default, validated) or latin1")
+}
+
+func formatList() string {
+	var fs []string
+	for _, f := range corpus.Formats() {
+		if !f.IsSequence() {
+			fs = append(fs, string(f))
+		}
+	}
+	return strings.Join(fs, ", ")
+}
+
+// options returns the corpus options for these flags.
+func (d *dataFlags) options() (corpus.Options, error) {
+	opt := corpus.Options{TextCol: d.textCol, LabelCol: d.labelCol, Encoding: d.encoding}
+	if d.format != "" {
+		f, err := corpus.ParseFormat(d.format)
+		if err != nil {
+			return opt, err
+		}
+		if f.IsSequence() {
+			return opt, fmt.Errorf("--format %s holds tagged sentences, not classification records", f)
+		}
+		opt.Format = f
+	}
+	return opt, nil
+}
+
+// readLabelled reads every record of path and checks that each has a label.
+func readLabelled(path string, d *dataFlags) ([]corpus.Record, error) {
+	opt, err := d.options()
+	if err != nil {
+		return nil, err
+	}
+	recs, err := corpus.ReadAllRecords(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if r.Label == "" {
+			return nil, fmt.Errorf("%s:%d: record has no label (use --label-col to name the label column)", path, r.Line)
+		}
+	}
+	return recs, nil
+}
+
+// classify predicts the most probable label of every record and returns the
+// classification report. A gold label the model does not know is an error.
+func classify(m classifier, path string, recs []corpus.Record) (*metrics.Report, error) {
+	labels := m.Labels()
+	id := make(map[string]int, len(labels))
+	for i, l := range labels {
+		id[l] = i
+	}
+	conf := metrics.NewConfusion(labels)
+	var probs []float64
+	for _, r := range recs {
+		t, ok := id[r.Label]
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: label %q is not one of the model's labels (%s)", path, r.Line, r.Label, strings.Join(labels, ", "))
+		}
+		probs = m.Probs(probs[:0], r.Text)
+		conf.Add(t, argmax(probs))
+	}
+	return conf.Report(), nil
+}
+
+func init() {
+	var (
+		model, test string
+		data        dataFlags
+		asJSON      bool
+		digits      int
+	)
+	c := &cobra.Command{
+		Use:   "evaluate --model MODEL --test FILE [--format F] [--text-col C --label-col C] [--json]",
+		Short: "Score a classifier on a labelled file: accuracy, classification report, confusion matrix",
+		Long: `Evaluate predicts the most probable label of every record of a labelled file
+and prints the accuracy, the classification report in the layout of
+scikit-learn's classification_report (precision, recall, F1 and support per
+label, then accuracy, macro and weighted averages) and the confusion matrix
+(rows: true label, columns: predicted label).
+
+The model is any classifier file mulan writes (today: linear classifiers from
+'mulan finetune --arch linear'); it re-tokenizes the text as in training.
+The file is read as 'mulan finetune' reads it (--format, --text-col,
+--label-col); in fastText files with several labels per line the first is the
+gold label. A label in the file that the model does not know is an error
+naming the file and line.
+
+With --json the output is one JSON object: model, test, examples, accuracy and
+the report (per-label scores, averages, labels and confusion matrix).`,
+		Example: `  mulan evaluate --model sst2.lin --test sst2/dev.tsv
+  mulan evaluate --model sst2.lin --test sst2/stsa.binary.test --format label-text
+  mulan evaluate --model trec.lin --test trec/test.tsv --label-col coarse --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if model == "" || test == "" {
+				return fmt.Errorf("evaluate needs --model and --test")
+			}
+			m, err := loadClassifier(model)
+			if err != nil {
+				return err
+			}
+			recs, err := readLabelled(test, &data)
+			if err != nil {
+				return err
+			}
+			rep, err := classify(m, test, recs)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Model    string          `json:"model"`
+					Test     string          `json:"test"`
+					Examples int             `json:"examples"`
+					Accuracy float64         `json:"accuracy"`
+					Report   *metrics.Report `json:"report"`
+				}{model, test, len(recs), rep.Accuracy, rep})
+			}
+			fmt.Fprintf(w, "model:    %s\ntest:     %s (%d examples)\naccuracy: %.4f\n\n", model, test, len(recs), rep.Accuracy)
+			fmt.Fprint(w, rep.Text(digits))
+			fmt.Fprintln(w)
+			return rep.Confusion.WriteConfusion(w)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&model, "model", "", "classifier model file")
+	f.StringVar(&test, "test", "", "labelled file to score")
+	data.add(c)
+	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
+	f.IntVar(&digits, "digits", 4, "digits of the report's scores")
+	register(c)
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// labelProb is one predicted label.
+type labelProb struct {
+	Label string  `json:"label"`
+	Prob  float64 `json:"prob"`
+}
+
+// topK returns the k most probable labels (all when k <= 0), most probable
+// first, ties in label order.
+func topK(labels []string, probs []float64, k int) []labelProb {
+	ps := make([]labelProb, len(labels))
+	for i, l := range labels {
+		ps[i] = labelProb{l, probs[i]}
+	}
+	slices.SortStableFunc(ps, func(a, b labelProb) int {
+		switch {
+		case a.Prob > b.Prob:
+			return -1
+		case a.Prob < b.Prob:
+			return 1
+		}
+		return 0
+	})
+	if k > 0 && k < len(ps) {
+		ps = ps[:k]
+	}
+	return ps
+}
+
+func init() {
+	var (
+		model  string
+		k      int
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "predict --model MODEL [--k N] [--json] < texts.txt",
+		Short: "Classify texts from stdin, one per line: label and probability",
+		Long: `Predict reads standard input line by line and writes, for every line, the
+model's most probable label and its probability separated by a tab; with
+--k N the N most probable labels as label<TAB>prob pairs on that line (--k 0:
+every label). Every input line, empty ones included, gives one output line.
+
+With --json each output line is a JSON object {"text": ..., "predictions":
+[{"label": ..., "prob": ...}, ...]}.
+
+The model is any classifier file mulan writes (today: linear classifiers from
+'mulan finetune --arch linear'); it tokenizes the text as in training.`,
+		Example: `  echo "a gorgeous , witty , seductive movie ." | mulan predict --model sst2.lin
+  mulan predict --model trec.lin --k 3 < questions.txt
+  mulan predict --model chnsenticorp.lin --json < reviews.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if model == "" {
+				return fmt.Errorf("predict needs --model")
+			}
+			m, err := loadClassifier(model)
+			if err != nil {
+				return err
+			}
+			labels := m.Labels()
+			in := bufio.NewReaderSize(cmd.InOrStdin(), 1<<16)
+			out := bufio.NewWriter(cmd.OutOrStdout())
+			enc := json.NewEncoder(out)
+			enc.SetEscapeHTML(false)
+			var probs []float64
+			var buf []byte
+			for n := 1; ; n++ {
+				line, rerr := in.ReadString('\n')
+				if rerr != nil && rerr != io.EOF {
+					return fmt.Errorf("stdin:%d: %w", n, rerr)
+				}
+				if line == "" && rerr == io.EOF {
+					break
+				}
+				line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+				if n == 1 {
+					line = strings.TrimPrefix(line, "\uFEFF")
+				}
+				probs = m.Probs(probs[:0], line)
+				ps := topK(labels, probs, k)
+				if asJSON {
+					err = enc.Encode(struct {
+						Text        string      `json:"text"`
+						Predictions []labelProb `json:"predictions"`
+					}{line, ps})
+				} else {
+					buf = buf[:0]
+					for i, p := range ps {
+						if i > 0 {
+							buf = append(buf, '\t')
+						}
+						buf = append(buf, p.Label...)
+						buf = append(buf, '\t')
+						buf = strconv.AppendFloat(buf, p.Prob, 'f', 5, 64)
+					}
+					buf = append(buf, '\n')
+					_, err = out.Write(buf)
+				}
+				if err != nil {
+					return err
+				}
+				if rerr == io.EOF {
+					break
+				}
+			}
+			return out.Flush()
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&model, "model", "", "classifier model file")
+	f.IntVar(&k, "k", 1, "labels to print per line, most probable first (0: all)")
+	f.BoolVar(&asJSON, "json", false, "one JSON object per line")
+	register(c)
+}
