@@ -1,0 +1,496 @@
+package optim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/mulan-nlp/mulan/nn"
+	"github.com/mulan-nlp/mulan/tensor"
+)
+
+func param(name string, vals ...float32) *nn.Param {
+	p := nn.NewParam(name, len(vals))
+	copy(p.Value.Data, vals)
+	return p
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*max(1, math.Abs(b)) }
+
+// TestHandComputed checks three updates of each optimizer on a single scalar
+// parameter p0 = 1 with gradients 0.5, -1, 2, worked out by hand.
+func TestHandComputed(t *testing.T) {
+	grads := []float32{0.5, -1, 2}
+	tests := []struct {
+		name string
+		make func([]*Group) (Optimizer, error)
+		want []float64
+	}{
+		{
+			// p -= 0.1·g: 1 - 0.05 = 0.95; 0.95 + 0.1 = 1.05; 1.05 - 0.2 = 0.85.
+			"sgd", func(g []*Group) (Optimizer, error) { return NewSGD(g, SGDConfig{LR: 0.1}) },
+			[]float64{0.95, 1.05, 0.85},
+		},
+		{
+			// momentum 0.9: b1 = 0.5 → p = 0.95; b2 = 0.45 - 1 = -0.55 → p = 1.005;
+			// b3 = -0.495 + 2 = 1.505 → p = 0.8545.
+			"momentum", func(g []*Group) (Optimizer, error) { return NewSGD(g, SGDConfig{LR: 0.1, Momentum: 0.9}) },
+			[]float64{0.95, 1.005, 0.8545},
+		},
+		{
+			// Nesterov 0.9: b1 = 0.5, d = 0.5 + 0.45 = 0.95 → p = 0.905;
+			// b2 = -0.55, d = -1 - 0.495 = -1.495 → p = 1.0545;
+			// b3 = 1.505, d = 2 + 1.3545 = 3.3545 → p = 0.71905.
+			"nesterov", func(g []*Group) (Optimizer, error) {
+				return NewSGD(g, SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true})
+			},
+			[]float64{0.905, 1.0545, 0.71905},
+		},
+		{
+			// weight decay 0.1, lr 0.1: d = 0.5 + 0.1 = 0.6 → 0.94;
+			// d = -1 + 0.094 = -0.906 → 1.0306; d = 2 + 0.10306 = 2.10306 → 0.820294.
+			"sgd-wd", func(g []*Group) (Optimizer, error) { return NewSGD(g, SGDConfig{LR: 0.1, WeightDecay: 0.1}) },
+			[]float64{0.94, 1.0306, 0.820294},
+		},
+		{
+			// Adam lr 0.1, eps 0: after bias correction the first step is
+			// m̂/√v̂ = sign(g) → p = 0.9.
+			// Step 2: m = 0.9·0.05 + 0.1·(-1) = -0.055, v = 0.999·0.00025 + 0.001 = 0.00124975;
+			// m̂ = -0.055/0.19 = -0.289474, √v̂ = √(0.00124975/0.001999) = 0.790695;
+			// p = 0.9 + 0.1·0.366101 = 0.936610.
+			// Step 3: m = -0.0495 + 0.2 = 0.1505, v = 0.00124850 + 0.004 = 0.00524850;
+			// m̂ = 0.1505/0.271 = 0.555351, √v̂ = √(0.00524850/0.002997001) = 1.323351;
+			// p = 0.936610 - 0.1·0.419654 = 0.894645.
+			"adam", func(g []*Group) (Optimizer, error) {
+				c := DefaultAdam(0.1)
+				c.Eps = 0
+				return NewAdam(g, c)
+			},
+			[]float64{0.9, 0.936610, 0.894645},
+		},
+		{
+			// AdamW lr 0.1, decay 0.5, eps 0: p = p(1 - 0.05) then the Adam step:
+			// 0.95 - 0.1 = 0.85; 0.8075 + 0.0366101 = 0.844110; 0.801905 - 0.0419654 = 0.759939.
+			"adamw", func(g []*Group) (Optimizer, error) {
+				c := DefaultAdam(0.1)
+				c.Eps, c.WeightDecay = 0, 0.5
+				return NewAdamW(g, c)
+			},
+			[]float64{0.85, 0.844110, 0.759939},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := param("p", 1)
+			opt, err := tc.make(OneGroup([]*nn.Param{p}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, g := range grads {
+				p.Grad.Data[0] = g
+				opt.Step()
+				if got := float64(p.Value.Data[0]); !near(got, tc.want[k], 2e-6) {
+					t.Errorf("step %d: p = %.7f, want %.7f", k+1, got, tc.want[k])
+				}
+			}
+		})
+	}
+}
+
+type fixture struct {
+	Shapes [][]int       `json:"shapes"`
+	Init   [][]float32   `json:"init"`
+	Grads  [][][]float32 `json:"grads"`
+	Cases  []struct {
+		Opt         string        `json:"opt"`
+		LR          float64       `json:"lr"`
+		Momentum    float64       `json:"momentum"`
+		Dampening   float64       `json:"dampening"`
+		Nesterov    bool          `json:"nesterov"`
+		WeightDecay float64       `json:"weight_decay"`
+		Betas       []float64     `json:"betas"`
+		Eps         *float64      `json:"eps"`
+		GroupLRs    []float64     `json:"group_lrs"`
+		Frozen      [][2]int      `json:"frozen"`
+		Traj        [][][]float64 `json:"traj"`
+	} `json:"cases"`
+	OneCycle struct {
+		Total          int       `json:"total"`
+		PctStart       float64   `json:"pct_start"`
+		DivFactor      float64   `json:"div_factor"`
+		FinalDivFactor float64   `json:"final_div_factor"`
+		LRs            []float64 `json:"lrs"`
+	} `json:"onecycle"`
+	StepLR struct {
+		StepSize int       `json:"step_size"`
+		Gamma    float64   `json:"gamma"`
+		LRs      []float64 `json:"lrs"`
+	} `json:"steplr"`
+}
+
+func loadFixture(t *testing.T) *fixture {
+	t.Helper()
+	data, err := os.ReadFile("testdata/torch_trajectories.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f fixture
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	return &f
+}
+
+// TestAgainstPyTorch replays the gradient sequences of
+// testdata/torch_trajectories.json (made by gen_torch.py with torch.optim)
+// and compares every parameter after every step.
+func TestAgainstPyTorch(t *testing.T) {
+	f := loadFixture(t)
+	if len(f.Cases) == 0 {
+		t.Fatal("no cases in fixture")
+	}
+	for ci, c := range f.Cases {
+		t.Run(fmt.Sprintf("%d-%s", ci, c.Opt), func(t *testing.T) {
+			var ps []*nn.Param
+			for i, s := range f.Shapes {
+				p := nn.NewParam(fmt.Sprint("p", i), s...)
+				copy(p.Value.Data, f.Init[i])
+				ps = append(ps, p)
+			}
+			var groups []*Group
+			if c.GroupLRs != nil {
+				// Group LRs relative to the base rate.
+				for i, p := range ps {
+					g := NewGroup(fmt.Sprint("g", i), []*nn.Param{p})
+					g.LRMult = c.GroupLRs[i] / c.LR
+					groups = append(groups, g)
+				}
+			} else {
+				groups = OneGroup(ps)
+			}
+			var opt Optimizer
+			var err error
+			switch c.Opt {
+			case "sgd":
+				opt, err = NewSGD(groups, SGDConfig{LR: c.LR, Momentum: c.Momentum, Dampening: c.Dampening, Nesterov: c.Nesterov, WeightDecay: c.WeightDecay})
+			default:
+				cfg := DefaultAdam(c.LR)
+				if c.Opt == "adamw" {
+					cfg.WeightDecay = 0.01 // torch's AdamW default
+				}
+				if c.WeightDecay != 0 {
+					cfg.WeightDecay = c.WeightDecay
+				}
+				if c.Betas != nil {
+					cfg.Beta1, cfg.Beta2 = c.Betas[0], c.Betas[1]
+				}
+				if c.Eps != nil {
+					cfg.Eps = *c.Eps
+				}
+				if c.Opt == "adam" {
+					opt, err = NewAdam(groups, cfg)
+				} else {
+					opt, err = NewAdamW(groups, cfg)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range c.Traj {
+				for i, p := range ps {
+					copy(p.Grad.Data, f.Grads[k][i])
+					frozen := false
+					for _, fz := range c.Frozen {
+						frozen = frozen || fz == [2]int{k, i}
+					}
+					p.SetFrozen(frozen)
+				}
+				opt.Step()
+				for i, p := range ps {
+					for j, v := range p.Value.Data {
+						if !near(float64(v), want[i][j], 1e-6) {
+							t.Fatalf("step %d param %d[%d]: %.9g, torch %.9g", k+1, i, j, v, want[i][j])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSchedulesAgainstPyTorch(t *testing.T) {
+	f := loadFixture(t)
+	oc := f.OneCycle
+	s := OneCycle(oc.Total, oc.PctStart, oc.DivFactor, oc.FinalDivFactor)
+	for step, want := range oc.LRs {
+		if got := s(step); !near(got, want, 1e-9) {
+			t.Errorf("OneCycle(%d) = %g, torch %g", step, got, want)
+		}
+	}
+	sl := StepDecay(f.StepLR.StepSize, f.StepLR.Gamma)
+	for step, want := range f.StepLR.LRs {
+		if got := sl(step); !near(got, want, 1e-12) {
+			t.Errorf("StepDecay(%d) = %g, torch %g", step, got, want)
+		}
+	}
+}
+
+func TestSchedulePoints(t *testing.T) {
+	stlr := SlantedTriangular(1000, 0.1, 32) // cut = 100
+	wc := WarmupCosine(10, 110, 0.1)
+	tests := []struct {
+		name string
+		s    Schedule
+		t    int
+		want float64
+	}{
+		{"stlr start 1/ratio", stlr, 0, 1.0 / 32},
+		{"stlr half-way up: p=0.5", stlr, 50, (1 + 0.5*31) / 32},
+		{"stlr peak at cut", stlr, 100, 1},
+		// p = 1 - 450/(100·9) = 0.5
+		{"stlr half-way down", stlr, 550, (1 + 0.5*31) / 32},
+		{"stlr end 1/ratio", stlr, 1000, 1.0 / 32},
+		{"stlr beyond end floors", stlr, 2000, 1.0 / 32},
+		{"warmup 0", LinearWarmup(4), 0, 0},
+		{"warmup 3/4", LinearWarmup(4), 3, 0.75},
+		{"warmup done", LinearWarmup(4), 9, 1},
+		{"warmup-linear mid decay", WarmupLinear(10, 110), 60, 0.5},
+		{"warmup-linear end", WarmupLinear(10, 110), 110, 0},
+		{"cosine warm-up half", wc, 5, 0.5},
+		{"cosine peak", wc, 10, 1},
+		{"cosine middle", wc, 60, 0.1 + 0.9*0.5},
+		{"cosine end", wc, 110, 0.1},
+		{"cosine after end", wc, 500, 0.1},
+		{"step decay", StepDecay(10, 0.1), 25, 0.01},
+		{"constant", Constant(), 7, 1},
+	}
+	for _, tc := range tests {
+		if got := tc.s(tc.t); !near(got, tc.want, 1e-12) {
+			t.Errorf("%s: s(%d) = %g, want %g", tc.name, tc.t, got, tc.want)
+		}
+	}
+}
+
+func TestGroupsDiscriminativeAndUnfreezing(t *testing.T) {
+	ps := []*nn.Param{param("a", 1), param("b", 1), param("c", 1)}
+	var groups []*Group
+	for _, p := range ps {
+		groups = append(groups, NewGroup(p.Name, []*nn.Param{p}))
+	}
+	Discriminative(groups, 2.6)
+	for i, want := range []float64{1 / (2.6 * 2.6), 1 / 2.6, 1} {
+		if !near(groups[i].LRMult, want, 1e-12) {
+			t.Errorf("group %d LRMult %g, want %g", i, groups[i].LRMult, want)
+		}
+	}
+	opt, err := NewSGD(groups, SGDConfig{LR: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.SetScale(0.5)
+	UnfreezeTop(groups, 2) // a frozen
+	for _, p := range ps {
+		p.Grad.Data[0] = 1
+	}
+	opt.Step()
+	// a frozen: unchanged; b: 1 - 0.5/2.6; c: 1 - 0.5.
+	for i, want := range []float64{1, 1 - 0.5/2.6, 0.5} {
+		if got := float64(ps[i].Value.Data[0]); !near(got, want, 1e-6) {
+			t.Errorf("param %s = %g, want %g", ps[i].Name, got, want)
+		}
+	}
+	UnfreezeTop(groups, 3)
+	for _, p := range ps {
+		if p.Frozen() {
+			t.Errorf("%s still frozen", p.Name)
+		}
+	}
+	opt.ZeroGrad()
+	for _, p := range ps {
+		if p.Grad.Data[0] != 0 {
+			t.Errorf("%s grad not zeroed", p.Name)
+		}
+	}
+	if _, err := NewSGD([]*Group{groups[0], groups[0]}, SGDConfig{LR: 1}); err == nil {
+		t.Error("a parameter in two groups was accepted")
+	}
+}
+
+func TestClipping(t *testing.T) {
+	a, b := param("a", 0, 0), param("b", 0)
+	copy(a.Grad.Data, []float32{3, 0})
+	b.Grad.Data[0] = 4
+	ps := []*nn.Param{a, b}
+	// Norm 5; clip to 1 scales by 1/(5+1e-6).
+	if n := ClipGradNorm(ps, 1); !near(n, 5, 1e-12) {
+		t.Errorf("norm %g, want 5", n)
+	}
+	if !near(float64(a.Grad.Data[0]), 0.6, 1e-6) || !near(float64(b.Grad.Data[0]), 0.8, 1e-6) {
+		t.Errorf("clipped grads %v %v, want 0.6 0.8", a.Grad.Data, b.Grad.Data)
+	}
+	// Already under the limit: unchanged.
+	if n := ClipGradNorm(ps, 10); !near(n, 1, 1e-5) || !near(float64(b.Grad.Data[0]), 0.8, 1e-6) {
+		t.Errorf("norm %g grad %g: clipping below the limit changed something", n, b.Grad.Data[0])
+	}
+	copy(a.Grad.Data, []float32{-3, 0.2})
+	ClipGradValue(ps, 0.5)
+	if a.Grad.Data[0] != -0.5 || a.Grad.Data[1] != 0.2 || b.Grad.Data[0] != 0.5 {
+		t.Errorf("value clipping gave %v %v", a.Grad.Data, b.Grad.Data)
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	for _, kind := range []string{"sgd", "adam", "adamw"} {
+		t.Run(kind, func(t *testing.T) {
+			mk := func() ([]*nn.Param, Optimizer) {
+				ps := []*nn.Param{param("w", 1, 2, 3), param("b", -1)}
+				var opt Optimizer
+				var err error
+				switch kind {
+				case "sgd":
+					opt, err = NewSGD(OneGroup(ps), SGDConfig{LR: 0.1, Momentum: 0.9})
+				case "adam":
+					opt, err = NewAdam(OneGroup(ps), DefaultAdam(0.01))
+				default:
+					opt, err = NewAdamW(OneGroup(ps), DefaultAdam(0.01))
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ps, opt
+			}
+			feed := func(ps []*nn.Param, k int) {
+				for i, p := range ps {
+					for j := range p.Grad.Data {
+						p.Grad.Data[j] = float32(math.Sin(float64(k*7 + i*3 + j)))
+					}
+				}
+			}
+			// Run 6 steps straight, versus 3 steps, save, restore into a fresh
+			// optimizer over parameters copied at that point, then 3 more.
+			ps1, o1 := mk()
+			ps2, o2 := mk()
+			for k := 0; k < 3; k++ {
+				feed(ps1, k)
+				o1.Step()
+				feed(ps2, k)
+				o2.Step()
+			}
+			o1.SetLR(0.02)
+			state, err := o1.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps3, o3 := mk()
+			for i := range ps3 {
+				copy(ps3[i].Value.Data, ps1[i].Value.Data)
+			}
+			if err := o3.UnmarshalBinary(state); err != nil {
+				t.Fatal(err)
+			}
+			if o3.LR() != 0.02 {
+				t.Errorf("restored LR %g", o3.LR())
+			}
+			o2.SetLR(0.02)
+			for k := 3; k < 6; k++ {
+				feed(ps2, k)
+				o2.Step()
+				feed(ps3, k)
+				o3.Step()
+			}
+			for i := range ps2 {
+				for j := range ps2[i].Value.Data {
+					if ps2[i].Value.Data[j] != ps3[i].Value.Data[j] {
+						t.Fatalf("param %d[%d]: %v straight, %v resumed", i, j, ps2[i].Value.Data[j], ps3[i].Value.Data[j])
+					}
+				}
+			}
+			// Corrupt and mismatched states are refused.
+			if err := o3.UnmarshalBinary(state[:len(state)-3]); err == nil {
+				t.Error("truncated state accepted")
+			}
+			other, _ := NewSGD(OneGroup([]*nn.Param{param("w", 1, 2)}), SGDConfig{LR: 1, Momentum: 0.5})
+			if err := other.UnmarshalBinary(state); err == nil {
+				t.Error("state for other parameters accepted")
+			}
+		})
+	}
+}
+
+func TestInvalidConfigs(t *testing.T) {
+	g := OneGroup([]*nn.Param{param("a", 1)})
+	if _, err := NewSGD(g, SGDConfig{LR: 0.1, Nesterov: true}); err == nil {
+		t.Error("Nesterov without momentum accepted")
+	}
+	if _, err := NewSGD(g, SGDConfig{LR: -1}); err == nil {
+		t.Error("negative learning rate accepted")
+	}
+	c := DefaultAdam(0.1)
+	c.Beta2 = 1
+	if _, err := NewAdam(g, c); err == nil {
+		t.Error("beta2 = 1 accepted")
+	}
+}
+
+func TestStepAllocatesNothing(t *testing.T) {
+	ps := []*nn.Param{nn.NewParam("w", 256, 256), nn.NewParam("b", 64)} // w takes the parallel path
+	sgd, _ := NewSGD(OneGroup(ps), SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true})
+	adam, _ := NewAdamW(OneGroup(ps), DefaultAdam(0.1))
+	for _, o := range []Optimizer{sgd, adam} {
+		o.Step()
+		if a := testing.AllocsPerRun(10, o.Step); a != 0 {
+			t.Errorf("%T.Step allocates %v times", o, a)
+		}
+	}
+}
+
+func BenchmarkAdamStep(b *testing.B) {
+	ps := []*nn.Param{nn.NewParam("w", 1000, 1000)}
+	opt, _ := NewAdam(OneGroup(ps), DefaultAdam(1e-3))
+	b.SetBytes(int64(4 * 4 * len(ps[0].Value.Data)))
+	for b.Loop() {
+		opt.Step()
+	}
+}
+
+func BenchmarkSGDMomentumStep(b *testing.B) {
+	ps := []*nn.Param{nn.NewParam("w", 1000, 1000)}
+	opt, _ := NewSGD(OneGroup(ps), SGDConfig{LR: 0.1, Momentum: 0.9})
+	b.SetBytes(int64(3 * 4 * len(ps[0].Value.Data)))
+	for b.Loop() {
+		opt.Step()
+	}
+}
+
+// TestParallelMatchesSerial checks that splitting a large parameter over
+// workers gives bit-identical updates.
+func TestParallelMatchesSerial(t *testing.T) {
+	defer tensor.SetThreads(tensor.Threads())
+	run := func(threads int) []float32 {
+		tensor.SetThreads(threads)
+		p := nn.NewParam("w", 300, 300)
+		for i := range p.Value.Data {
+			p.Value.Data[i] = float32(math.Sin(float64(i)))
+		}
+		c := DefaultAdam(0.01)
+		c.WeightDecay = 0.1
+		opt, _ := NewAdamW(OneGroup([]*nn.Param{p}), c)
+		sgd, _ := NewSGD(OneGroup([]*nn.Param{p}), SGDConfig{LR: 0.01, Momentum: 0.9, Nesterov: true})
+		for k := 0; k < 3; k++ {
+			for i := range p.Grad.Data {
+				p.Grad.Data[i] = float32(math.Cos(float64(i * (k + 1))))
+			}
+			opt.Step()
+			sgd.Step()
+		}
+		return p.Value.Data
+	}
+	a, b := run(1), run(2)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("element %d: %v serial, %v parallel", i, a[i], b[i])
+		}
+	}
+}

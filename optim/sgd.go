@@ -1,0 +1,280 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mulan-nlp/mulan/nn"
+)
+
+// SGDConfig configures SGD; the fields mean what torch.optim.SGD's
+// arguments of the same names mean.
+type SGDConfig struct {
+	LR          float64
+	Momentum    float64
+	Dampening   float64
+	WeightDecay float64 // L2 penalty added to the gradient
+	Nesterov    bool
+}
+
+// SGD is stochastic gradient descent with optional momentum. With gradient
+// g, parameter p, weight decay λ, momentum μ, dampening τ and learning rate
+// η, one step is (torch.optim.SGD):
+//
+//	d = g + λp
+//	b = d                    on the first step
+//	b = μb + (1-τ)d          afterwards
+//	d = d + μb  (Nesterov)   or  d = b
+//	p = p - ηd
+type SGD struct {
+	base
+	cfg SGDConfig
+}
+
+// NewSGD returns an SGD optimizer over groups.
+func NewSGD(groups []*Group, cfg SGDConfig) (*SGD, error) {
+	if cfg.Momentum < 0 || cfg.WeightDecay < 0 || math.IsNaN(cfg.Momentum) || math.IsNaN(cfg.WeightDecay) {
+		return nil, fmt.Errorf("optim: SGD: invalid momentum %v or weight decay %v", cfg.Momentum, cfg.WeightDecay)
+	}
+	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
+		return nil, fmt.Errorf("optim: SGD: Nesterov momentum requires momentum > 0 and zero dampening")
+	}
+	moments := 0
+	if cfg.Momentum != 0 {
+		moments = 1
+	}
+	b, err := newBase("sgd", groups, cfg.LR, moments)
+	if err != nil {
+		return nil, err
+	}
+	return &SGD{base: b, cfg: cfg}, nil
+}
+
+// Step applies one update.
+func (o *SGD) Step() {
+	for i := range o.slots {
+		s := &o.slots[i]
+		if !s.active() {
+			continue
+		}
+		s.step++
+		wd := float32(o.cfg.WeightDecay)
+		if s.group.NoDecay {
+			wd = 0
+		}
+		lr := float32(s.lr(&o.base))
+		p, g := s.p.Value.Data, s.p.Grad.Data
+		j := job{kind: jobSGDPlain, p: p, g: g, a: s.a, lr: lr, wd: wd,
+			mu: float32(o.cfg.Momentum), damp: float32(1 - o.cfg.Dampening), nesterov: o.cfg.Nesterov}
+		switch {
+		case o.cfg.Momentum == 0:
+		case !s.has:
+			s.has = true
+			j.kind = jobSGDFirst
+		default:
+			j.kind = jobSGDMomentum
+		}
+		runSplit(j, o.wg)
+	}
+}
+
+func sgdPlain(p, g []float32, lr, wd float32) {
+	g = g[:len(p)]
+	for j, gj := range g {
+		d := gj + wd*p[j]
+		p[j] -= lr * d
+	}
+}
+
+func sgdFirst(p, g, buf []float32, lr, wd, mu float32, nesterov bool) {
+	g, buf = g[:len(p)], buf[:len(p)]
+	for j, gj := range g {
+		d := gj + wd*p[j]
+		buf[j] = d
+		if nesterov {
+			d += mu * d
+		}
+		p[j] -= lr * d
+	}
+}
+
+func sgdMomentum(p, g, buf []float32, lr, wd, mu, damp float32, nesterov bool) {
+	g, buf = g[:len(p)], buf[:len(p)]
+	if nesterov {
+		for j, gj := range g {
+			d := gj + wd*p[j]
+			b := mu*buf[j] + damp*d
+			buf[j] = b
+			p[j] -= lr * (d + mu*b)
+		}
+		return
+	}
+	for j, gj := range g {
+		d := gj + wd*p[j]
+		b := mu*buf[j] + damp*d
+		buf[j] = b
+		p[j] -= lr * b
+	}
+}
+
+// AdamConfig configures Adam and AdamW; the fields mean what
+// torch.optim.Adam's arguments mean (Beta1, Beta2 = betas).
+type AdamConfig struct {
+	LR, Beta1, Beta2, Eps float64
+	// WeightDecay is an L2 penalty added to the gradient for Adam, and the
+	// decoupled decay rate for AdamW.
+	WeightDecay float64
+}
+
+// DefaultAdam is PyTorch's default configuration with learning rate lr:
+// betas (0.9, 0.999), eps 1e-8, no weight decay.
+func DefaultAdam(lr float64) AdamConfig {
+	return AdamConfig{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// Adam is the Adam optimizer (Kingma & Ba), or AdamW (Loshchilov & Hutter)
+// when created by NewAdamW. With step count t, one update is
+// (torch.optim.Adam / AdamW):
+//
+//	AdamW only:  p = p(1 - ηλ)
+//	Adam only:   g = g + λp
+//	m = β1 m + (1-β1) g
+//	v = β2 v + (1-β2) g²
+//	p = p - η/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε)
+//
+// so ε is added after the bias correction of √v, as PyTorch places it.
+type Adam struct {
+	base
+	cfg       AdamConfig
+	decoupled bool
+}
+
+// NewAdam returns an Adam optimizer over groups.
+func NewAdam(groups []*Group, cfg AdamConfig) (*Adam, error) {
+	return newAdam("adam", groups, cfg, false)
+}
+
+// NewAdamW returns an AdamW optimizer (decoupled weight decay) over groups.
+func NewAdamW(groups []*Group, cfg AdamConfig) (*Adam, error) {
+	return newAdam("adamw", groups, cfg, true)
+}
+
+func newAdam(kind string, groups []*Group, cfg AdamConfig, decoupled bool) (*Adam, error) {
+	if !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1) {
+		return nil, fmt.Errorf("optim: %s: betas (%v, %v) outside [0, 1)", kind, cfg.Beta1, cfg.Beta2)
+	}
+	if !(cfg.Eps >= 0) || !(cfg.WeightDecay >= 0) {
+		return nil, fmt.Errorf("optim: %s: invalid eps %v or weight decay %v", kind, cfg.Eps, cfg.WeightDecay)
+	}
+	b, err := newBase(kind, groups, cfg.LR, 2)
+	if err != nil {
+		return nil, err
+	}
+	return &Adam{base: b, cfg: cfg, decoupled: decoupled}, nil
+}
+
+// Step applies one update.
+func (o *Adam) Step() {
+	c := o.cfg
+	for i := range o.slots {
+		s := &o.slots[i]
+		if !s.active() {
+			continue
+		}
+		s.step++
+		lr := s.lr(&o.base)
+		wd := c.WeightDecay
+		if s.group.NoDecay {
+			wd = 0
+		}
+		t := float64(s.step)
+		bc1 := 1 - math.Pow(c.Beta1, t)
+		bc2sqrt := math.Sqrt(1 - math.Pow(c.Beta2, t))
+		k := adamConsts{
+			b1: float32(c.Beta1), nb1: float32(1 - c.Beta1),
+			b2: float32(c.Beta2), nb2: float32(1 - c.Beta2),
+			stepSize: float32(lr / bc1), invBC2: float32(1 / bc2sqrt), eps: float32(c.Eps),
+		}
+		j := job{kind: jobAdam, p: s.p.Value.Data, g: s.p.Grad.Data, a: s.a, b: s.b, adam: k}
+		if o.decoupled {
+			k.decay, k.decoupled = float32(1-lr*wd), true
+			j.adam = k
+		} else {
+			j.wd = float32(wd)
+		}
+		runSplit(j, o.wg)
+	}
+}
+
+type adamConsts struct {
+	b1, nb1, b2, nb2, stepSize, invBC2, eps float32
+	decay                                   float32 // AdamW: p·decay before the step
+	decoupled                               bool
+}
+
+func adamUpdate(p, g, m, v []float32, wd float32, k *adamConsts) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	b1, nb1, b2, nb2, ss, ib, eps := k.b1, k.nb1, k.b2, k.nb2, k.stepSize, k.invBC2, k.eps
+	if k.decoupled && k.decay != 1 {
+		for j := range p {
+			p[j] *= k.decay
+		}
+	}
+	for j, gj := range g {
+		gj += wd * p[j]
+		mj := m[j]*b1 + nb1*gj
+		vj := v[j]*b2 + nb2*gj*gj
+		m[j], v[j] = mj, vj
+		den := sqrt32(vj)*ib + eps
+		p[j] -= ss * (mj / den)
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+var _ Optimizer = (*SGD)(nil)
+var _ Optimizer = (*Adam)(nil)
+
+// ClipGradNorm rescales the gradients of the non-frozen params so that their
+// global L2 norm is at most maxNorm, as torch.nn.utils.clip_grad_norm_ does
+// (scale maxNorm/(norm+1e-6) when below 1), and returns the norm before
+// clipping.
+func ClipGradNorm(params []*nn.Param, maxNorm float64) float64 {
+	var sum float64
+	for _, p := range params {
+		if p.Grad == nil || p.Frozen() {
+			continue
+		}
+		for _, g := range p.Grad.Data {
+			sum += float64(g) * float64(g)
+		}
+	}
+	norm := math.Sqrt(sum)
+	coef := maxNorm / (norm + 1e-6)
+	if coef < 1 {
+		c := float32(coef)
+		for _, p := range params {
+			if p.Grad == nil || p.Frozen() {
+				continue
+			}
+			for j := range p.Grad.Data {
+				p.Grad.Data[j] *= c
+			}
+		}
+	}
+	return norm
+}
+
+// ClipGradValue clamps every gradient element of the non-frozen params to
+// [-limit, limit] (torch.nn.utils.clip_grad_value_).
+func ClipGradValue(params []*nn.Param, limit float64) {
+	l := float32(limit)
+	for _, p := range params {
+		if p.Grad == nil || p.Frozen() {
+			continue
+		}
+		for j, g := range p.Grad.Data {
+			p.Grad.Data[j] = min(max(g, -l), l)
+		}
+	}
+}
