@@ -1,8 +1,8 @@
 # mulan — the two commands of the README are `make demo` and `make test`.
 GO ?= go
 PKGS := ./...
-# Packages with goroutines: also run under the race detector.
-RACE_PKGS ?= ./progress/...
+
+
 
 .PHONY: all setup build test vet race bench demo fuzz clean
 
@@ -22,7 +22,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 race:
-	$(GO) test -race -count=1 $(RACE_PKGS)
+	./scripts/race.sh
 
 test: setup vet
 	$(GO) test -count=1 $(PKGS)

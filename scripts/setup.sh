@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in ${MULAN_DEBIAN_PACKAGES:-}; do
+# libopenblas0-pthread: the fast GEMM path (loaded at run time; mulan falls back to pure Go without it).
+for pkg in ${MULAN_DEBIAN_PACKAGES-libopenblas0-pthread}; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
