@@ -1,0 +1,373 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mulan-nlp/mulan/corpus"
+	"github.com/mulan-nlp/mulan/tagger"
+	"github.com/mulan-nlp/mulan/tags"
+)
+
+// nerTrainOptions are the inputs of `mulan ner train` (and later of
+// `mulan finetune --task ner`).
+type nerTrainOptions struct {
+	Train, Valid, Out string
+	ValidFrac         float64 // without Valid: hold out this fraction of Train as dev
+	Format            string  // conll or chars ("" from --lang)
+	FileScheme        string  // scheme of the files ("" detects)
+	Config            tagger.Config
+	Quiet             bool
+}
+
+// nerReadSentences reads a tagged file in the given format.
+func nerReadSentences(path, format, lang string) ([]corpus.Sentence, error) {
+	f := corpus.Format(format)
+	if format == "" {
+		f = corpus.CoNLL
+		if lang == "zh" {
+			f = corpus.Chars
+		}
+	}
+	if f != corpus.CoNLL && f != corpus.Chars {
+		return nil, fmt.Errorf("--format %q: want conll or chars", format)
+	}
+	return corpus.ReadAllSentences(path, corpus.Options{Format: f})
+}
+
+// runNERTrain trains a tagger and saves the best epoch's model to o.Out.
+func runNERTrain(o nerTrainOptions, stdout, stderr io.Writer) error {
+	if o.Train == "" || o.Out == "" {
+		return fmt.Errorf("ner train needs --train and --out")
+	}
+	if err := o.Config.Validate(); err != nil {
+		return err
+	}
+	var fs tags.Scheme
+	if o.FileScheme != "" {
+		s, err := tags.ParseScheme(o.FileScheme)
+		if err != nil {
+			return fmt.Errorf("--file-scheme: %w", err)
+		}
+		fs = s
+	}
+	train, err := nerReadSentences(o.Train, o.Format, o.Config.Lang)
+	if err != nil {
+		return err
+	}
+	var dev []corpus.Sentence
+	switch {
+	case o.Valid != "" && o.ValidFrac > 0:
+		return fmt.Errorf("give --valid or --valid-frac, not both")
+	case o.Valid != "":
+		if dev, err = nerReadSentences(o.Valid, o.Format, o.Config.Lang); err != nil {
+			return err
+		}
+	case o.ValidFrac > 0:
+		if train, dev, err = corpus.SplitSlice(train, o.ValidFrac, uint64(o.Config.Seed)); err != nil {
+			return err
+		}
+		o.Valid = o.Train + " (held out)"
+	}
+	fmt.Fprintf(stderr, "ner: %d training and %d dev sentences, lang %s, internal scheme %s\n", len(train), len(dev), o.Config.Lang, o.Config.Scheme)
+	opt := tagger.TrainOptions{
+		TrainName: o.Train, DevName: o.Valid, FileScheme: fs,
+		Log: func(s tagger.EpochStats) {
+			mark := ""
+			if s.Best {
+				mark = " *"
+			}
+			fmt.Fprintf(stderr, "epoch %3d  lr %.5f  loss %8.3f  dev F1 %6.2f  %5.1fs  %6.1f sent/s%s\n",
+				s.Epoch, s.LR, s.Loss, s.DevF1, s.Seconds, s.SentencesSec, mark)
+		},
+		Checkpoint: func(m *tagger.Tagger) error { return m.Save(o.Out) },
+	}
+	if !o.Quiet {
+		opt.Progress = stderr
+	}
+	m, hist, err := tagger.Train(train, dev, o.Config, opt)
+	if err != nil {
+		return err
+	}
+	if hist.Repaired > 0 {
+		fmt.Fprintf(stderr, "ner: %d training sentences were not valid %s and were read leniently\n", hist.Repaired, hist.FileScheme)
+	}
+	fmt.Fprintf(stdout, "best epoch %d, dev F1 %.2f; %d tags, %d parameters; saved %s\n",
+		hist.BestEpoch, hist.BestDevF1, len(m.Tags()), m.NumParams(), o.Out)
+	return nil
+}
+
+// nerPredictOptions are the inputs of `mulan ner predict`.
+type nerPredictOptions struct {
+	Model string
+	JSON  bool
+}
+
+// nerTokens splits an input line: whitespace-separated words for English,
+// the characters (without whitespace) for Chinese.
+func nerTokens(line, lang string) []string {
+	if lang != "zh" {
+		return strings.Fields(line)
+	}
+	toks := []string{}
+	for _, r := range line {
+		if !unicode.IsSpace(r) {
+			toks = append(toks, string(r))
+		}
+	}
+	return toks
+}
+
+// runNERPredict tags one sentence per input line.
+func runNERPredict(o nerPredictOptions, in io.Reader, out io.Writer) error {
+	m, err := tagger.Load(o.Model)
+	if err != nil {
+		return err
+	}
+	lang := m.Config().Lang
+	var sents [][]string
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		sents = append(sents, nerTokens(sc.Text(), lang))
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	pred, err := m.Predict(sents)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(out)
+	sep := " "
+	if lang == "zh" {
+		sep = ""
+	}
+	enc := json.NewEncoder(w)
+	for i, toks := range sents {
+		if !o.JSON {
+			fmt.Fprintln(w, strings.Join(pred[i], " "))
+			continue
+		}
+		ents, err := m.Entities(toks, pred[i], sep)
+		if err != nil {
+			return err
+		}
+		if ents == nil {
+			ents = []tagger.Entity{}
+		}
+		if err := enc.Encode(struct {
+			Tokens   []string        `json:"tokens"`
+			Tags     []string        `json:"tags"`
+			Entities []tagger.Entity `json:"entities"`
+		}{toks, pred[i], ents}); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// nerEvaluateOptions are the inputs of `mulan ner evaluate`.
+type nerEvaluateOptions struct {
+	Model, Test, Format string
+	Output              string // write conlleval input lines here
+	JSON                bool
+}
+
+// runNEREvaluate tags a test file and prints conlleval's report.
+func runNEREvaluate(o nerEvaluateOptions, stdout, stderr io.Writer) error {
+	m, err := tagger.Load(o.Model)
+	if err != nil {
+		return err
+	}
+	test, err := nerReadSentences(o.Test, o.Format, m.Config().Lang)
+	if err != nil {
+		return err
+	}
+	var lines io.Writer
+	var f *os.File
+	if o.Output != "" {
+		if f, err = os.Create(o.Output); err != nil {
+			return err
+		}
+		defer f.Close()
+		lines = f
+	}
+	start := time.Now()
+	res, err := m.Evaluate(test, o.Test, lines)
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if o.JSON {
+		if err := res.WriteJSON(stdout); err != nil {
+			return err
+		}
+	} else if err := res.WriteText(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%d sentences, %d tokens in %.2fs: %.1f sentences/s\n", len(test), res.Tokens, secs, float64(len(test))/secs)
+	return nil
+}
+
+func init() {
+	ner := &cobra.Command{
+		Use:   "ner",
+		Short: "Named-entity recognition: train, apply and score BiLSTM-CRF taggers",
+		Long: `Ner trains BiLSTM-CRF taggers for named entities (or any chunk tagging) on
+CoNLL column files (English: word ... tag) or character-per-line files
+(Chinese: char tag), tags new text, and scores taggers with conlleval.`,
+	}
+
+	var to nerTrainOptions
+	var lang string
+	cfg := &to.Config
+	train := &cobra.Command{
+		Use:   "train --train FILE [--valid FILE] [--lang en|zh] --out TAGGER [options]",
+		Short: "Train a BiLSTM-CRF tagger, keeping the epoch with the best dev F1",
+		Long: `Train fits a BiLSTM-CRF tagger (Lample et al. 2016). English (--lang en)
+reads CoNLL column files (token first, tag last; -DOCSTART- lines and blank
+lines separate documents and sentences) and represents each word by a
+lowercased word embedding, a capitalisation-pattern embedding and a character
+BiLSTM. Chinese (--lang zh) reads one character per line and uses character,
+character-bigram and gse word-position (BMES) embeddings.
+
+Tags may be in IOB1, IOB2 (BIO), IOBES or BMES (detected, or --file-scheme).
+The CRF is trained in --scheme bioes (default) or bio, converted losslessly,
+and predictions are written back in the file's scheme. Forbidden transitions
+are pinned in the CRF, so every prediction is a valid sequence.
+
+Every epoch prints the training loss, the dev set's conlleval F1 and the speed;
+the model is saved to --out (atomically) whenever the dev F1 improves, and
+training stops after --patience epochs without improvement. The defaults are
+Lample et al.'s: SGD (momentum 0.9) with learning rate 0.015 decayed as
+lr/(1+0.05·epoch) on the loss summed over batches of 10, clipping at 5, dropout
+0.5. Runs are reproducible given --seed.`,
+		Example: `  mulan ner train --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
+  mulan ner train --lang zh --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner
+  mulan ner train --lang zh --train msra_ner_zh/train.txt --valid-frac 0.05 --out msra.ner
+  mulan ner train --train train.conll --valid dev.conll --optimizer adam --lr 0.001 --epochs 30 --out my.ner`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if lang != "en" && lang != "zh" {
+				return fmt.Errorf("--lang %q: want en or zh", lang)
+			}
+			// Language defaults for every flag the user did not set.
+			def := tagger.DefaultConfig(lang)
+			set := cmd.Flags().Changed
+			pick := func(flag string, dst *int, v int) {
+				if !set(flag) {
+					*dst = v
+				}
+			}
+			pick("word-dim", &cfg.WordDim, def.WordDim)
+			pick("caps-dim", &cfg.CapsDim, def.CapsDim)
+			pick("char-dim", &cfg.CharDim, def.CharDim)
+			pick("char-hidden", &cfg.CharHidden, def.CharHidden)
+			pick("max-word-len", &cfg.MaxWordLen, def.MaxWordLen)
+			pick("bigram-dim", &cfg.BigramDim, def.BigramDim)
+			pick("seg-dim", &cfg.SegDim, def.SegDim)
+			pick("hidden", &cfg.Hidden, def.Hidden)
+			pick("min-count", &cfg.MinCount, def.MinCount)
+			cfg.Lang = lang
+			if (cfg.Lang == "zh") && (set("caps-dim") || set("char-dim")) {
+				return fmt.Errorf("--caps-dim and --char-dim are English features (Chinese tokens are characters)")
+			}
+			return runNERTrain(to, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	d := tagger.DefaultConfig("en")
+	f := train.Flags()
+	f.StringVar(&to.Train, "train", "", "training file (CoNLL columns or chars)")
+	f.StringVar(&to.Valid, "valid", "", "dev file for per-epoch F1, model selection and early stopping")
+	f.StringVar(&to.Out, "out", "", "model file to write")
+	f.Float64Var(&to.ValidFrac, "valid-frac", 0, "without --valid: hold out this fraction of the training sentences as dev (seeded)")
+	f.StringVar(&lang, "lang", "en", "en (words) or zh (characters)")
+	f.StringVar(&to.Format, "format", "", "conll or chars (default: conll for en, chars for zh)")
+	f.StringVar(&to.FileScheme, "file-scheme", "", "tag scheme of the files: iob1, bio, bioes or bmes (default: detected)")
+	f.StringVar(&cfg.Scheme, "scheme", d.Scheme, "internal scheme of the CRF: bioes or bio")
+	f.IntVar(&cfg.WordDim, "word-dim", d.WordDim, "word (en) or character (zh) embedding size")
+	f.IntVar(&cfg.CapsDim, "caps-dim", d.CapsDim, "en: capitalisation-pattern embedding size (0: off)")
+	f.IntVar(&cfg.CharDim, "char-dim", d.CharDim, "en: character embedding size of the char BiLSTM (0: off)")
+	f.IntVar(&cfg.CharHidden, "char-hidden", d.CharHidden, "en: char BiLSTM size per direction")
+	f.IntVar(&cfg.MaxWordLen, "max-word-len", d.MaxWordLen, "en: characters of a word read by the char BiLSTM")
+	f.IntVar(&cfg.BigramDim, "bigram-dim", 0, "zh: character-bigram embedding size (default 50; 0: off)")
+	f.IntVar(&cfg.SegDim, "seg-dim", 0, "zh: gse word-position embedding size (default 20; 0: off)")
+	f.IntVar(&cfg.Hidden, "hidden", d.Hidden, "BiLSTM size per direction")
+	f.Float64Var(&cfg.Dropout, "dropout", d.Dropout, "dropout on the token vectors and the BiLSTM output")
+	f.IntVar(&cfg.MinCount, "min-count", d.MinCount, "minimum training count of a token (and bigram) to get its own vector")
+	f.Float64Var(&cfg.WordUnkProb, "unk-prob", d.WordUnkProb, "probability of replacing a training singleton by the unknown token")
+	f.StringVar(&cfg.Optimizer, "optimizer", d.Optimizer, "sgd or adam")
+	f.Float64Var(&cfg.LR, "lr", d.LR, "learning rate")
+	f.Float64Var(&cfg.Momentum, "momentum", d.Momentum, "sgd momentum")
+	f.Float64Var(&cfg.Decay, "decay", d.Decay, "learning rate of epoch e is lr/(1+decay·e)")
+	f.Float64Var(&cfg.Clip, "clip", d.Clip, "gradient-norm clipping (0: off)")
+	f.IntVar(&cfg.Batch, "batch", d.Batch, "sentences per mini-batch")
+	f.IntVar(&cfg.Epochs, "epochs", d.Epochs, "maximum number of epochs")
+	f.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without dev improvement (0: never)")
+	f.Int64Var(&cfg.Seed, "seed", d.Seed, "random seed")
+	f.BoolVar(&to.Quiet, "quiet", false, "no progress bar")
+
+	var po nerPredictOptions
+	predict := &cobra.Command{
+		Use:   "predict --model TAGGER [--json] < sentences.txt",
+		Short: "Tag sentences, one per input line",
+		Long: `Predict reads one sentence per line from standard input — space-separated
+tokens for an English model, raw text for a Chinese model (every
+non-whitespace character is a token) — and prints the predicted tags, space
+separated, in the training data's scheme; with --json it prints one object per
+line: {"tokens": [...], "tags": [...], "entities": [{"start", "end", "type",
+"text"}]} (end exclusive, in tokens).`,
+		Example: `  echo "EU rejects German call to boycott British lamb ." | mulan ner predict --model en.ner
+  echo "张三毕业于北京大学" | mulan ner predict --model resume.ner --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if po.Model == "" {
+				return fmt.Errorf("ner predict needs --model")
+			}
+			return runNERPredict(po, cmd.InOrStdin(), cmd.OutOrStdout())
+		},
+	}
+	predict.Flags().StringVar(&po.Model, "model", "", "tagger model file")
+	predict.Flags().BoolVar(&po.JSON, "json", false, "print tokens, tags and entity spans as JSON lines")
+
+	var eo nerEvaluateOptions
+	evaluate := &cobra.Command{
+		Use:   "evaluate --model TAGGER --test FILE [--output PRED] [--json]",
+		Short: "Tag a test file and print conlleval's report",
+		Long: `Evaluate tags a gold-tagged test file and prints exactly what 'mulan conlleval'
+(and the conlleval perl script) prints for the lines "token gold predicted";
+--output writes those lines to a file. The tagging speed (sentences/s) goes to
+standard error.`,
+		Example: `  mulan ner evaluate --model en.ner --test conll2003_en/test.txt
+  mulan ner evaluate --model resume.ner --test resume_ner_zh/test.char.bmes --output pred.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if eo.Model == "" || eo.Test == "" {
+				return fmt.Errorf("ner evaluate needs --model and --test")
+			}
+			return runNEREvaluate(eo, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	evaluate.Flags().StringVar(&eo.Model, "model", "", "tagger model file")
+	evaluate.Flags().StringVar(&eo.Test, "test", "", "gold-tagged test file")
+	evaluate.Flags().StringVar(&eo.Format, "format", "", "conll or chars (default: by the model's language)")
+	evaluate.Flags().StringVar(&eo.Output, "output", "", "write the conlleval input lines (token gold predicted) here")
+	evaluate.Flags().BoolVar(&eo.JSON, "json", false, "print the scores as JSON")
+
+	ner.AddCommand(train, predict, evaluate)
+	register(ner)
+}
