@@ -1,9 +1,9 @@
 package corpus
 
 import (
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,25 +16,7 @@ import (
 
 func dataDir(t testing.TB, set string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "data", set)
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared data set %q absent (looked in %s, i.e. ../shared/data from the repository root)", set, d)
-	}
-	return d
+	return shared.Data(t, set)
 }
 
 func readRecs(t *testing.T, path string, opt Options) []Record {

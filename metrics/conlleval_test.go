@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -19,18 +20,8 @@ import (
 
 // referenceDir finds ../shared/reference/conlleval next to the module root.
 func referenceDir(t testing.TB) string {
-	dir, _ := os.Getwd()
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			ref := filepath.Join(d, "..", "shared", "reference", "conlleval")
-			if _, err := os.Stat(ref); err != nil {
-				t.Skipf("conlleval reference outputs absent (%s); skipping", ref)
-			}
-			return ref
-		}
-	}
-	t.Skip("module root not found; skipping")
-	return ""
+	t.Helper()
+	return shared.Reference(t, "conlleval")
 }
 
 func openGz(t testing.TB, path string) io.Reader {

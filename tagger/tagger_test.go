@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -561,11 +561,7 @@ func TestContextFeatures(t *testing.T) {
 // sharedData returns the path of a shared data set, skipping when absent.
 func sharedData(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s not available: %v", p, err)
-	}
-	return p
+	return shared.Data(t, rel)
 }
 
 // On the real data sets, the schemes are detected as SOURCE.md documents
