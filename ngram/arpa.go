@@ -22,6 +22,9 @@ import (
 // \end\. Numbers use KenLM's shortest float format. Entries are written in
 // table (suffix) order. Formatting runs in parallel; writing stays in order.
 func WriteARPA(w io.Writer, m *Model) error {
+	if err := m.Verify(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var hdr []byte
 	hdr = append(hdr, "\\data\\\n"...)

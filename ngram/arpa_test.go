@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -250,7 +251,9 @@ func BenchmarkReadARPA(b *testing.B) {
 	}
 }
 
-// BenchmarkQuery scores 1000 PTB validation sentences with KenLM's order-5 model.
+// BenchmarkQuery scores 1000 PTB validation sentences with KenLM's order-5
+// model: by binary search (as loaded from ARPA), through the probe tables,
+// and through them on one goroutine.
 func BenchmarkQuery(b *testing.B) {
 	ref := sharedDir(b, "reference/kenlm")
 	m, err := LoadARPA(filepath.Join(ref, "ptb10k.o5.arpa.gz"))
@@ -261,13 +264,25 @@ func BenchmarkQuery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(text)))
-	var out bytes.Buffer
-	for b.Loop() {
-		out.Reset()
-		if _, err := Query(m, bytes.NewReader(text), &out, VerboseSentence); err != nil {
-			b.Fatal(err)
-		}
+	idx := &Model{Vocab: m.Vocab, Tables: m.Tables}
+	if err := idx.BuildIndex(); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		m       *Model
+		workers int
+	}{{"search", m, 1}, {"probe", idx, 1}, {"probe-parallel", idx, runtime.GOMAXPROCS(0)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			var out bytes.Buffer
+			for b.Loop() {
+				out.Reset()
+				if _, err := QueryParallel(c.m, bytes.NewReader(text), &out, VerboseSentence, c.workers); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -2,9 +2,12 @@ package ngram
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -88,6 +91,21 @@ func TestBinaryRoundTrip(t *testing.T) {
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
 			t.Errorf("%s: query output from the binary model differs", name)
 		}
+		lazy, lc, err := OpenBinaryLazy(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c bytes.Buffer
+		if _, err := Query(lazy, strings.NewReader(text), &c, VerboseWord); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), c.Bytes()) {
+			t.Errorf("%s: query output from the lazily opened binary model differs", name)
+		}
+		if err := lazy.Verify(); err != nil {
+			t.Errorf("%s: a freshly written model fails Verify: %v", name, err)
+		}
+		lc.Close()
 		if err := closer.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -182,16 +200,27 @@ func TestBinaryCorrupt(t *testing.T) {
 	var other bytes.Buffer
 	modelfile.Encode(&other, modelfile.Header{Kind: "subword-bpe", Version: 1}, []byte("x"))
 	check("other kind", other.Bytes(), "want \"ngram-binary\"")
-	// Structural errors behind a valid checksum.
+	// Structural errors behind valid checksums.
 	p, err := encodeBinary(tinyModel(t), payloadBase())
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := slices.Clone(p)
-	bad[0] = 99 // order
-	var w bytes.Buffer
-	modelfile.Encode(&w, modelfile.Header{Kind: BinaryKind, Version: BinaryVersion}, bad)
-	check("bad order", w.Bytes(), "order 99")
+	for _, c := range []struct {
+		name string
+		edit func(p []byte)
+		want string
+	}{
+		{"bad order", func(p []byte) { p[8] = 99 }, "order 99"},
+		{"bad probe size", func(p []byte) { p[16+8*tinyOrder+8]++ }, "probe table"},
+		{"head length", func(p []byte) { binary.LittleEndian.PutUint32(p[4:], uint32(len(p)+1)) }, "does not fit"},
+	} {
+		bad := slices.Clone(p)
+		c.edit(bad)
+		fixHead(bad)
+		var w bytes.Buffer
+		modelfile.Encode(&w, modelfile.Header{Kind: BinaryKind, Version: BinaryVersion}, bad)
+		check(c.name, w.Bytes(), c.want)
+	}
 	// Every truncation of the payload is refused without a panic.
 	for n := 0; n < len(p); n++ {
 		if _, err := decodeBinary("p", p[:n], payloadBase()); err == nil {
@@ -202,6 +231,190 @@ func TestBinaryCorrupt(t *testing.T) {
 	}
 }
 
+// tinyOrder is the order of the tiny ARPA model.
+const tinyOrder = 3
+
+// fixHead recomputes the head checksum of payload p, so that edits behind it
+// reach the structural checks.
+func fixHead(p []byte) {
+	if len(p) < 8 {
+		return
+	}
+	n := binary.LittleEndian.Uint32(p[4:])
+	if n >= 8 && int64(n) <= int64(len(p)) {
+		binary.LittleEndian.PutUint32(p, crc32.Checksum(p[8:n], castagnoli))
+	}
+}
+
+// TestBinaryVersion1 checks that a file of the previous format is refused
+// with advice, by OpenBinary and OpenBinaryLazy alike.
+func TestBinaryVersion1(t *testing.T) {
+	var w bytes.Buffer
+	modelfile.Encode(&w, modelfile.Header{Kind: BinaryKind, Version: 1}, []byte("old layout"))
+	path := filepath.Join(t.TempDir(), "old.bin")
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range map[string]func(string) (*Model, io.Closer, error){"OpenBinary": OpenBinary, "OpenBinaryLazy": OpenBinaryLazy} {
+		_, _, err := open(path)
+		if err == nil || !strings.Contains(err.Error(), "version 1") || !strings.Contains(err.Error(), "binarize") ||
+			!strings.Contains(err.Error(), "old.bin") {
+			t.Errorf("%s: %v, want a version-1 error naming the file and advising binarize", name, err)
+		}
+	}
+}
+
+// TestBinaryLazy checks what a lazily opened model defers: a flipped byte in
+// the tables passes the open and is caught by Verify and by every use of the
+// tables other than scoring; scoring a model whose tables are garbage behind
+// forged checksums neither panics nor reads outside them.
+func TestBinaryLazy(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteBinary(&buf, tinyModel(t)); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "flip.bin")
+	flipped := slices.Clone(good)
+	flipped[len(flipped)-10] ^= 0x40
+	if err := os.WriteFile(path, flipped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, c, err := OpenBinaryLazy(path)
+	if err != nil {
+		t.Fatalf("lazy open read the tables: %v", err)
+	}
+	defer c.Close()
+	m.ScoreSentence([]string{"a", "b"})
+	for what, err := range map[string]error{
+		"Verify":            m.Verify(),
+		"WriteARPA":         WriteARPA(io.Discard, m),
+		"WriteBinary":       WriteBinary(io.Discard, m),
+		"RecomputeBackoffs": RecomputeBackoffs(m, nil),
+		"BuildIndex":        m.BuildIndex(),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), "flip.bin") {
+			t.Errorf("%s: %v, want the checksum error naming the file", what, err)
+		}
+	}
+	if _, err := Mix([]*Model{m, tinyModel(t)}, []float64{0.5, 0.5}, nil); err == nil {
+		t.Error("Mix accepted a corrupted model")
+	}
+	if _, _, err := OpenBinary(path); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("OpenBinary: %v, want the checksum error", err)
+	}
+
+	// Garbage tables behind valid checksums: every byte after the head set
+	// from a seeded generator (all of them, or one in eight), then the few
+	// invariants the open checks (unigram ids, ends of the links) restored.
+	p, err := encodeBinary(tinyModel(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headLen := int(binary.LittleEndian.Uint32(p[4:]))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 400 {
+		bad := slices.Clone(p)
+		m, err := decodeBinary("garbage.bin", bad, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at, lo := uintptr(unsafe.Pointer(&m.probes[1][0])), uintptr(unsafe.Pointer(&bad[0])); at < lo || at >= lo+uintptr(len(bad)) {
+			t.Fatal("tables do not alias the payload")
+		}
+		for i := headLen; i < len(bad); i++ {
+			if trial%2 == 0 || rng.IntN(8) == 0 {
+				bad[i] = byte(rng.Uint32())
+			}
+		}
+		for i := range m.Tables[0].Words {
+			m.Tables[0].Words[i] = uint32(i)
+		}
+		for n := 1; n < m.Order(); n++ {
+			ext := m.Tables[n-1].Ext
+			ext[0], ext[len(ext)-1] = 0, uint32(m.Tables[n].Len())
+		}
+		m.lazy = &lazyCheck{verify: func() error { return checkTables("garbage.bin", m) }}
+		var s State
+		for range 50 {
+			m.Score(&s, uint32(rng.IntN(m.Vocab.Size()+2)), &s)
+		}
+		for n := 1; n < m.Order(); n++ {
+			for i := range m.Tables[n-1].Len() {
+				m.Child(n, i, uint32(rng.IntN(m.Vocab.Size())))
+			}
+		}
+		m.Find([]uint32{0, 1, 2})
+		if _, err := Query(m, strings.NewReader("a b c\nb a </s> zz\n"), io.Discard, VerboseWord); err != nil {
+			t.Fatal(err)
+		}
+		if err, want := WriteARPA(io.Discard, m), checkTables("garbage.bin", m); (err == nil) != (want == nil) {
+			t.Fatalf("WriteARPA: %v, table check: %v", err, want)
+		}
+	}
+}
+
+// TestProbeMatchesSearch checks that scoring through the probe tables gives
+// bit for bit what the binary search over the tables gives, word by word,
+// state by state, on KenLM's order-5 model and the tiny one, and that every
+// n-gram of the model is found at its own order.
+func TestProbeMatchesSearch(t *testing.T) {
+	models := []*Model{tinyModel(t)}
+	texts := []string{"a b c\n<s> a b c\nb a </s> zz\nc c c c c c a\n"}
+	if ref := sharedDirOrEmpty(t, "reference/kenlm"); ref != "" {
+		m, err := LoadARPA(filepath.Join(ref, "ptb10k.o5.arpa.gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(ref, "ptb1k.valid.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		models, texts = append(models, m), append(texts, string(b))
+	}
+	for k, m := range models {
+		idx := &Model{Vocab: m.Vocab, Tables: m.Tables}
+		if err := idx.BuildIndex(); err != nil {
+			t.Fatal(err)
+		}
+		words := 0
+		for _, line := range strings.Split(texts[k], "\n") {
+			a, b := m.BeginSentence(), idx.BeginSentence()
+			var ids []uint32
+			for _, w := range strings.Fields(line) {
+				ids = append(ids, m.Vocab.IDBytes([]byte(w)))
+			}
+			for _, id := range append(ids, EOS) {
+				pa, na := m.Score(&a, id, &a)
+				pb, nb := idx.Score(&b, id, &b)
+				if math.Float32bits(pa) != math.Float32bits(pb) || na != nb || a != b {
+					t.Fatalf("word %d of %q: probe %v %d %+v, search %v %d %+v", id, line, pb, nb, b, pa, na, a)
+				}
+				words++
+			}
+		}
+		for n := 2; n <= m.Order(); n++ {
+			tb := &m.Tables[n-1]
+			for i := range tb.Len() {
+				g := tb.Gram(i)
+				var s State
+				for _, w := range g[:n-1] {
+					idx.Score(&s, w, &s)
+				}
+				if p, l := idx.Score(&s, g[n-1], &s); l < n || (l == n && p != tb.Prob[i]) {
+					t.Fatalf("%d-gram %q: length %d prob %v, want %d %v", n, m.Phrase(g), l, p, n, tb.Prob[i])
+				}
+			}
+		}
+		t.Logf("order %d: %d words scored identically", m.Order(), words)
+	}
+}
+
+// FuzzDecodeBinary feeds payloads to the decoder with the head checksum
+// fixed up, so that the fuzzer reaches the structural checks: whatever is
+// accepted must score without a panic (as a lazily opened model is used),
+// and whatever passes the table checks too must also write as ARPA.
 func FuzzDecodeBinary(f *testing.F) {
 	p, err := encodeBinary(tinyModel(f), 0)
 	if err != nil {
@@ -210,20 +423,25 @@ func FuzzDecodeBinary(f *testing.F) {
 	f.Add(p)
 	f.Add(p[:len(p)/2])
 	f.Fuzz(func(t *testing.T, data []byte) {
+		fixHead(data)
 		m, err := decodeBinary("fuzz", data, 0)
 		if err != nil {
 			return
 		}
-		// Whatever was accepted must be safe to query and write.
 		var s State
 		for w := uint32(0); w < uint32(m.Vocab.Size())+2; w++ {
 			m.Score(&s, w, &s)
 		}
 		m.ScoreSentence([]string{"a", "b", "zzz"})
-		WriteARPA(io.Discard, m)
+		m.Find([]uint32{1, 3})
+		if checkTables("fuzz", m) == nil {
+			WriteARPA(io.Discard, m)
+		}
 	})
 }
 
+// BenchmarkOpenBinaryQuery maps KenLM's order-5 model (ptb10k) from its
+// binary file and scores 1000 sentences: checked in full at open, and lazily.
 func BenchmarkOpenBinaryQuery(b *testing.B) {
 	ref := sharedDir(b, "reference/kenlm")
 	m, err := LoadARPA(filepath.Join(ref, "ptb10k.o5.arpa.gz"))
@@ -238,15 +456,21 @@ func BenchmarkOpenBinaryQuery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for range b.N {
-		m, c, err := OpenBinary(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := Query(m, bytes.NewReader(text), io.Discard, VerboseSummary); err != nil {
-			b.Fatal(err)
-		}
-		c.Close()
+	for _, c := range []struct {
+		name string
+		open func(string) (*Model, io.Closer, error)
+	}{{"verify", OpenBinary}, {"lazy", OpenBinaryLazy}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				m, cl, err := c.open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Query(m, bytes.NewReader(text), io.Discard, VerboseSummary); err != nil {
+					b.Fatal(err)
+				}
+				cl.Close()
+			}
+		})
 	}
 }

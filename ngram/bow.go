@@ -41,6 +41,10 @@ func pow10(p float32) float64 {
 // warn (may be nil) receives one line per anomaly; a context whose explicit
 // probabilities sum to more than one makes an error.
 func RecomputeBackoffs(m *Model, warn func(string)) error {
+	if err := m.Verify(); err != nil {
+		return err
+	}
+	m.probes = nil // the probe tables hold copies of the back-offs about to change
 	if warn == nil {
 		warn = func(string) {}
 	}

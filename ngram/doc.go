@@ -43,14 +43,27 @@
 // of the matched contexts from one word to the next. Query scores text like
 // KenLM's query program (one sentence a line, <s> context, </s> scored and
 // counted as a token, OOVs scored with <unk> and excluded from the second
-// perplexity) and prints its lines.
+// perplexity) and prints its lines; it scores batches of lines on every core
+// and prints and sums them in input order, so the output is the same as a
+// sequential scan's to the last bit.
+//
+// A model loaded from a binary file (or given BuildIndex) also has probe
+// tables, one open-addressing hash table per order (probe.go), and Score then
+// finds each n-gram with one hash lookup per order instead of a binary search
+// among the left extensions; both paths give bit-identical results. The
+// slots' starting positions hash the whole n-gram, so those of every order
+// are computed before the first lookup and their cache misses overlap, as in
+// KenLM's probing structure, while the stored key is exact.
 //
 // # Binary format
 //
-// SaveBinary writes the tables' flat arrays contiguously, 8-byte aligned,
-// inside a modelfile container (kind "ngram-binary", CRC-32C); OpenBinary maps
-// the file and points the tables at the mapping without copying; Load picks
-// the format by the magic bytes. See BinaryKind for the layout.
+// SaveBinary writes the tables' flat arrays and the probe tables
+// contiguously, 8-byte aligned, inside a modelfile container (kind
+// "ngram-binary", CRC-32C); OpenBinary maps the file and points the tables
+// at the mapping without copying; Load picks the format by the magic bytes.
+// OpenBinaryLazy (and LoadLazy, which mulan ngram query uses) skips reading
+// the tables at open; see BinaryKind for the layout and for what is checked
+// when.
 //
 // # Mixing
 //

@@ -236,6 +236,9 @@ func Mix(models []*Model, weights []float64, warn func(string)) (*Model, error) 
 	v := NewVocab()
 	N := 0
 	for _, m := range models {
+		if err := m.Verify(); err != nil {
+			return nil, err
+		}
 		for _, w := range m.Vocab.Words() {
 			v.Add(w)
 		}

@@ -3,6 +3,7 @@ package ngram
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // MaxOrder is the highest order a Model may have (KenLM's default build allows 6).
@@ -27,6 +28,27 @@ func (t *Table) Gram(i int) []uint32 { return t.Words[i*t.N : (i+1)*t.N : (i+1)*
 type Model struct {
 	Vocab  *Vocab
 	Tables []Table // Tables[n-1] holds order n
+
+	probes [][]slot   // probe tables per order (nil for unigrams), or nil; see probe.go
+	lazy   *lazyCheck // checks left to Verify by OpenBinaryLazy, or nil
+}
+
+// lazyCheck holds the checks of a lazily opened binary model.
+type lazyCheck struct {
+	once   sync.Once
+	err    error
+	verify func() error
+}
+
+// Verify finishes the checks that OpenBinaryLazy left out (the checksum of
+// the whole file and the table structure) and returns their error, computed
+// once. It returns nil at once for every other model.
+func (m *Model) Verify() error {
+	if m.lazy == nil {
+		return nil
+	}
+	m.lazy.once.Do(func() { m.lazy.err = m.lazy.verify() })
+	return m.lazy.err
 }
 
 // Order is the highest n-gram order.
@@ -136,10 +158,16 @@ func (m *Model) Phrase(ids []uint32) string {
 
 // Child finds, among the left extensions of entry i of order n (n < Order),
 // the n+1-gram whose first word is w, and returns its index in order n+1.
+// Links outside the next table (possible in a corrupted, lazily opened
+// binary model) find nothing.
 func (m *Model) Child(n int, i int, w uint32) (int, bool) {
 	t := &m.Tables[n-1]
 	next := &m.Tables[n]
 	lo, hi := int(t.Ext[i]), int(t.Ext[i+1])
+	if hi > next.Len() || lo > hi {
+		return 0, false
+	}
+	end := hi
 	words, nn := next.Words, n+1
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -149,7 +177,7 @@ func (m *Model) Child(n int, i int, w uint32) (int, bool) {
 			hi = mid
 		}
 	}
-	if lo < int(t.Ext[i+1]) && words[lo*nn] == w {
+	if lo < end && words[lo*nn] == w {
 		return lo, true
 	}
 	return 0, false

@@ -2,11 +2,13 @@ package ngram
 
 import (
 	"bufio"
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
 	"math/big"
+	"runtime"
+	"slices"
 	"strconv"
 )
 
@@ -39,6 +41,9 @@ func (m *Model) BeginSentence() State {
 // longest n-gram of the model ending in w and adds the back-offs of the longer
 // contexts in the state.
 func (m *Model) Score(in *State, w uint32, out *State) (logp float32, length int) {
+	if m.probes != nil {
+		return m.scoreProbe(in, w, out)
+	}
 	N := len(m.Tables)
 	uni := &m.Tables[0]
 	if int(w) >= uni.Len() {
@@ -146,31 +151,129 @@ func (m *Model) ScoreSentence(words []string) (total float32, oov int) {
 // VerboseSummary or more; KenLM's number formats) and returns the sums. Unlike
 // KenLM, a last line without a newline is scored in full.
 func Query(m *Model, r io.Reader, w io.Writer, v Verbosity) (QueryStats, error) {
+	return QueryParallel(m, r, w, v, runtime.GOMAXPROCS(0))
+}
+
+// queryBatch is a run of whole lines of the input and what scoring them gave.
+type queryBatch struct {
+	text   []byte
+	out    []byte    // the verbose lines
+	totals []float32 // per line
+	oovP   []float32 // log10 score of each OOV word, in text order
+	oovs   uint64
+	tokens uint64
+	done   chan struct{}
+}
+
+// queryBatchBytes is the input a batch holds: big enough that handing it to
+// a goroutine costs nothing, small enough that a test set splits into
+// batches for every core.
+const queryBatchBytes = 32 << 10
+
+// QueryParallel is Query scoring batches of lines on up to workers
+// goroutines at once (workers <= 1 scores on the caller's). The output and
+// the sums are the same for every workers: batches are printed and summed
+// in input order, word by word as a sequential scan would.
+func QueryParallel(m *Model, r io.Reader, w io.Writer, v Verbosity, workers int) (QueryStats, error) {
 	var st QueryStats
-	br := bufio.NewReaderSize(r, 1<<16)
 	bw := bufio.NewWriterSize(w, 1<<16)
-	var out []byte
-	var long []byte
-	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long[:0], line...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				line, err = br.ReadSlice('\n')
-				long = append(long, line...)
+	free := make(chan *queryBatch, 2*max(workers, 1)+1)
+	for range cap(free) {
+		free <- &queryBatch{done: make(chan struct{}, 1)}
+	}
+	var pending []*queryBatch // in input order
+	var werr error
+	merge := func(b *queryBatch) {
+		<-b.done
+		if v >= VerboseSentence && werr == nil {
+			_, werr = bw.Write(b.out)
+		}
+		for _, t := range b.totals {
+			st.Total += float64(t)
+		}
+		for _, p := range b.oovP {
+			st.OOVTotal += float64(p)
+		}
+		st.OOVs += b.oovs
+		st.Tokens += b.tokens
+		free <- b
+	}
+	var carry []byte
+	lineNo := 1
+	for eof := false; !eof; {
+		var b *queryBatch
+		select {
+		case b = <-free:
+		default:
+			merge(pending[0])
+			pending = pending[1:]
+			b = <-free
+		}
+		// The carried partial line, then input up to the last newline.
+		text := append(b.text[:0], carry...)
+		for {
+			if cap(text)-len(text) < 4096 {
+				text = slices.Grow(text, max(queryBatchBytes, len(text)))
 			}
-			line = long
+			n, err := r.Read(text[len(text):cap(text)])
+			text = text[:len(text)+n]
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				return st, fmt.Errorf("line %d: %w", lineNo+bytes.Count(text, []byte{'\n'}), err)
+			}
+			if len(text) >= queryBatchBytes && bytes.IndexByte(text[len(text)-n:], '\n') >= 0 {
+				break
+			}
 		}
-		if err != nil && err != io.EOF {
-			return st, fmt.Errorf("line %d: %w", lineNo, err)
+		cut := len(text)
+		if !eof {
+			cut = bytes.LastIndexByte(text, '\n') + 1
 		}
-		if err == io.EOF && len(line) == 0 {
-			break
+		carry = append(carry[:0], text[cut:]...)
+		b.text = text[:cut]
+		lineNo += bytes.Count(b.text, []byte{'\n'})
+		if len(b.text) == 0 {
+			free <- b
+			continue
+		}
+		if workers <= 1 {
+			m.scoreBatch(b, v)
+			merge(b)
+			continue
+		}
+		pending = append(pending, b)
+		go m.scoreBatch(b, v)
+	}
+	for _, b := range pending {
+		merge(b)
+	}
+	if werr != nil {
+		return st, werr
+	}
+	if err := st.WriteSummary(bw); err != nil {
+		return st, err
+	}
+	return st, bw.Flush()
+}
+
+// scoreBatch scores the lines of b.text and signals b.done.
+func (m *Model) scoreBatch(b *queryBatch, v Verbosity) {
+	b.out, b.totals, b.oovP = b.out[:0], b.totals[:0], b.oovP[:0]
+	b.oovs, b.tokens = 0, 0
+	text := b.text
+	for len(text) > 0 {
+		line := text
+		if k := bytes.IndexByte(text, '\n'); k >= 0 {
+			line, text = text[:k], text[k+1:]
+		} else {
+			text = nil
 		}
 		s := m.BeginSentence()
 		var total float32
 		var oov uint64
-		out = out[:0]
 		for i := 0; i < len(line); {
 			for i < len(line) && isQuerySpace(line[i]) {
 				i++
@@ -187,41 +290,32 @@ func Query(m *Model, r io.Reader, w io.Writer, v Verbosity) (QueryStats, error) 
 			p, n := m.Score(&s, id, &s)
 			if id == Unk {
 				oov++
-				st.OOVTotal += float64(p)
+				b.oovP = append(b.oovP, p)
 			}
 			total += p
-			st.Tokens++
+			b.tokens++
 			if v == VerboseWord {
-				out = appendWord(out, word, id, n, p)
+				b.out = appendWord(b.out, word, id, n, p)
 			}
 			i = j
 		}
 		p, n := m.Score(&s, EOS, &s)
 		total += p
-		st.Tokens++
+		b.tokens++
 		if v == VerboseWord {
-			out = appendWord(out, []byte(EOSWord), EOS, n, p)
+			b.out = appendWord(b.out, []byte(EOSWord), EOS, n, p)
 		}
 		if v >= VerboseSentence {
-			out = append(out, "Total: "...)
-			out = AppendFloat(out, float64(total), 32)
-			out = append(out, " OOV: "...)
-			out = strconv.AppendUint(out, oov, 10)
-			out = append(out, '\n')
-			if _, err := bw.Write(out); err != nil {
-				return st, err
-			}
+			b.out = append(b.out, "Total: "...)
+			b.out = AppendFloat(b.out, float64(total), 32)
+			b.out = append(b.out, " OOV: "...)
+			b.out = strconv.AppendUint(b.out, oov, 10)
+			b.out = append(b.out, '\n')
 		}
-		st.Total += float64(total)
-		st.OOVs += oov
-		if err == io.EOF {
-			break
-		}
+		b.totals = append(b.totals, total)
+		b.oovs += oov
 	}
-	if err := st.WriteSummary(bw); err != nil {
-		return st, err
-	}
-	return st, bw.Flush()
+	b.done <- struct{}{}
 }
 
 func appendWord(b, word []byte, id uint32, n int, p float32) []byte {

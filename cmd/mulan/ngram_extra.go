@@ -8,7 +8,9 @@ import (
 
 	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/ngram"
+	"github.com/mulan-nlp/mulan/tokenize"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func ngramBinarizeCmd() *cobra.Command {
@@ -18,9 +20,13 @@ func ngramBinarizeCmd() *cobra.Command {
 		Long: `Convert an ARPA model (gzip detected) to mulan's binary n-gram format: the
 model's flat arrays written contiguously and aligned in a checksummed
 container, so that loading maps the file into memory and points the tables at
-it without parsing or copying. mulan ngram query (and ngram.Load) detect the
-format. The output is written atomically. A truncated or corrupted binary
-file is refused with an error naming the problem.`,
+it without parsing or copying, and a hash table per order (KenLM's probing
+layout with exact keys) that finds each n-gram with one lookup. mulan ngram
+query (and ngram.Load) detect the format. The output is written atomically.
+A truncated binary file, or one from an older mulan, is refused with an error
+naming the file; a corrupted one by every command that reads the whole model
+(mix, binarize) and by query --verify (plain query checks the header and
+vocabulary only, to load fast).`,
 		Example: `  mulan ngram binarize ptb.o5.arpa ptb.o5.bin
   mulan ngram query --model ptb.o5.bin --verbose summary < ptb.test.txt`,
 		Args: cobra.ExactArgs(2),
@@ -48,6 +54,8 @@ func ngramMixCmd() *cobra.Command {
 		binOut  string
 		tol     float64
 		quiet   bool
+		lang    string
+		lower   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "mix --model A --model B ... (--tune DEV | --weights a,b,...) [--arpa OUT.arpa]",
@@ -61,7 +69,8 @@ the mean over tokens of its model's share of the mixture probability, until
 no weight moves more than --tol. Words that no model knows are left out; a
 word outside one model's vocabulary has probability 0 in it. The weights and
 the dev perplexity of the mixture and of each model alone are printed.
---weights gives the weights directly instead.
+--weights gives the weights directly instead. With --lang en|zh|auto the
+held-out text is raw and mulan tokenizes it first, as 'mulan tokenize' does.
 
 With --arpa (or --binary) the mixture is written as one back-off model as
 SRILM's ngram -mix-lm -write-lm does: the union of the models' n-grams, each
@@ -96,7 +105,13 @@ and back-off weights recomputed so that every context sums to one.`,
 				if err != nil {
 					return err
 				}
-				res, err := ngram.TuneMix(ms, rc, ngram.MixOptions{Tol: tol})
+				in, err := ngramTokenized(rc, lang, lower)
+				if err != nil {
+					rc.Close()
+					return err
+				}
+				res, err := ngram.TuneMix(ms, in, ngram.MixOptions{Tol: tol})
+				in.Close()
 				rc.Close()
 				if err != nil {
 					return fmt.Errorf("%s: %w", tune, err)
@@ -159,5 +174,37 @@ and back-off weights recomputed so that every context sums to one.`,
 	f.StringVar(&binOut, "binary", "", "write the mixture in the binary format")
 	f.Float64Var(&tol, "tol", 1e-5, "EM stops when no weight moves more than this")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing but results and errors")
+	addLangFlags(f, &lang, &lower)
 	return cmd
+}
+
+// addLangFlags adds --lang and --lower, which make the ngram commands
+// tokenize their text themselves.
+func addLangFlags(f *pflag.FlagSet, lang *string, lower *bool) {
+	f.StringVar(lang, "lang", "", "tokenize each line first: en (English rules), zh (gse Chinese segmentation) or auto (by script); default: the text is tokenized already")
+	f.BoolVar(lower, "lower", false, "with --lang, lowercase the tokens")
+}
+
+// ngramTokenized returns r as it is when lang is empty, else a reader of its
+// lines tokenized for lang as 'mulan tokenize --lang' does: one line of
+// tokens separated by single spaces per input line (empty lines kept), so
+// line numbers in errors still point into the input. Lines are tokenized in
+// parallel batches by package tokenize; Close stops them.
+func ngramTokenized(r io.Reader, lang string, lower bool) (io.ReadCloser, error) {
+	if lang == "" {
+		if lower {
+			return nil, fmt.Errorf("--lower needs --lang")
+		}
+		return io.NopCloser(r), nil
+	}
+	tok, err := newTokenizer(lang, lower, false, "shortest")
+	if err != nil {
+		return nil, fmt.Errorf("--lang: %w", err)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := tokenize.Lines(pw, r, tok, 0)
+		pw.CloseWithError(err)
+	}()
+	return pr, nil
 }
