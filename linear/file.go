@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 
 	"github.com/mulan-nlp/mulan/modelfile"
@@ -63,20 +62,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	for _, v := range m.out {
 		p = binary.LittleEndian.AppendUint32(p, math.Float32bits(v))
 	}
-	cw := &countWriter{w: w}
-	err = modelfile.Encode(cw, modelfile.Header{Kind: Kind, Version: Version}, p)
-	return cw.n, err
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return modelfile.WriteTo(w, modelfile.Header{Kind: Kind, Version: Version}, p)
 }
 
 // Save writes the model to path atomically.
@@ -89,11 +75,7 @@ func (m *Model) Save(path string) error {
 
 // Load reads a model saved by Save.
 func Load(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	h, payload, err := modelfile.Decode(path, data)
+	h, payload, err := modelfile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

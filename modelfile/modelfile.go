@@ -79,6 +79,13 @@ type Header struct {
 
 // Encode writes a framed container holding payload.
 func Encode(w io.Writer, h Header, payload []byte) error {
+	_, err := WriteTo(w, h, payload)
+	return err
+}
+
+// WriteTo writes a framed container holding payload and returns the number of
+// bytes written, as an io.WriterTo method does.
+func WriteTo(w io.Writer, h Header, payload []byte) (int64, error) {
 	var buf bytes.Buffer
 	buf.WriteString(Magic)
 	binary.Write(&buf, binary.LittleEndian, uint16(len(h.Kind)))
@@ -86,11 +93,22 @@ func Encode(w io.Writer, h Header, payload []byte) error {
 	binary.Write(&buf, binary.LittleEndian, h.Version)
 	binary.Write(&buf, binary.LittleEndian, uint64(len(payload)))
 	binary.Write(&buf, binary.LittleEndian, crc32.Checksum(payload, castagnoli))
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return err
+	n, err := w.Write(buf.Bytes())
+	if err != nil {
+		return int64(n), err
 	}
-	_, err := w.Write(payload)
-	return err
+	m, err := w.Write(payload)
+	return int64(n + m), err
+}
+
+// ReadFile reads the framed container at path and checks its magic and
+// checksum (see Decode); callers then check the kind with Header.Expect.
+func ReadFile(path string) (Header, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Header{}, nil, err
+	}
+	return Decode(path, data)
 }
 
 // Decode parses a framed container held in data (for example an mmapped file),

@@ -15,6 +15,20 @@ func TestRoundTripAndCorruption(t *testing.T) {
 	if err := Encode(&buf, Header{Kind: "test", Version: 2}, payload); err != nil {
 		t.Fatal(err)
 	}
+	var again bytes.Buffer
+	if n, err := WriteTo(&again, Header{Kind: "test", Version: 2}, payload); err != nil || n != int64(buf.Len()) || !bytes.Equal(again.Bytes(), buf.Bytes()) {
+		t.Fatalf("WriteTo wrote %d bytes (%v), Encode %d", n, err, buf.Len())
+	}
+	path := filepath.Join(t.TempDir(), "m.bin")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h, p, err := ReadFile(path); err != nil || h.Kind != "test" || string(p) != string(payload) {
+		t.Fatalf("ReadFile: %v %+v %q", err, h, p)
+	}
+	if _, _, err := ReadFile(path + ".missing"); err == nil {
+		t.Fatal("ReadFile of a missing file succeeded")
+	}
 	h, p, err := Decode("m", buf.Bytes())
 	if err != nil || h.Kind != "test" || h.Version != 2 || string(p) != string(payload) {
 		t.Fatalf("decode: %v %+v %q", err, h, p)

@@ -12,4 +12,4 @@ race -run 'ConcurrentEncode' ./subword/                             # shared enc
 race -run 'CountText' ./vocab/                                      # parallel counting
 race -run 'ChineseConcurrent|Lines' ./tokenize/                     # shared gse segmenter, parallel batches
 race -run 'KNByHand|KatzByHand|PruneByHand|KenLMReference' ./ngram/builder/   # parallel estimation
-race -run 'RoundTripKenLM|MixModel' ./ngram/                        # parallel ARPA writer, mixing
+race -run 'RoundTripKenLM|MixModel|QueryParallel' ./ngram/          # parallel ARPA writer, mixing, query

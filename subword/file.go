@@ -46,20 +46,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		p = binary.AppendUvarint(p, uint64(mg.left))
 		p = binary.AppendUvarint(p, uint64(mg.right))
 	}
-	cw := &countWriter{w: w}
-	err := modelfile.Encode(cw, modelfile.Header{Kind: Kind, Version: Version}, p)
-	return cw.n, err
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return modelfile.WriteTo(w, modelfile.Header{Kind: Kind, Version: Version}, p)
 }
 
 // Save writes m to path atomically.

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -32,11 +31,7 @@ var classifierKinds = map[string]func(name string, h modelfile.Header, payload [
 
 // loadClassifier opens a classifier model file of any known kind.
 func loadClassifier(path string) (classifier, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	h, payload, err := modelfile.Decode(path, data)
+	h, payload, err := modelfile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
