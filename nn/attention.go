@@ -27,28 +27,10 @@ func (tp *Tape) Attention(qkv *Var, heads int, causal bool, lengths []int) *Var 
 	need := tp.grads(qkv)
 	out := tp.newVar(need, B, T, D)
 	P := tp.floats(B * heads * T * T)
-	q, o := qkv.Value.Data, out.Value.Data
-	for b := 0; b < B; b++ {
-		L := T
-		if lengths != nil {
-			L = min(max(lengths[b], 1), T)
-		}
-		for h := 0; h < heads; h++ {
-			p := P[(b*heads+h)*T*T : (b*heads+h+1)*T*T]
-			base := b * T * 3 * D
-			gemm(false, true, T, T, dh, scale, q[base+h*dh:], 3*D, q[base+D+h*dh:], 3*D, 0, p, T)
-			for i := 0; i < T; i++ {
-				lim := L
-				if causal {
-					lim = min(lim, i+1)
-				}
-				row := p[i*T : (i+1)*T]
-				softmaxRow(row[:lim], row[:lim], false)
-				clear(row[lim:])
-			}
-			gemm(false, false, T, dh, T, 1, p, T, q[base+2*D+h*dh:], 3*D, 0, o[b*T*D+h*dh:], D)
-		}
-	}
+	j := &tp.jobs.attn
+	*j = attnJob{qkv: qkv.Value.Data, out: out.Value.Data, P: P, T: T, D: D, heads: heads, scale: scale, causal: causal, lengths: lengths}
+	tp.parallelFor(B*heads, 4*T*T*dh, j)
+	*j = attnJob{}
 	if need {
 		nd := tp.record(backAttention)
 		nd.in[0], nd.out[0], nd.buf[0] = qkv, out, P
@@ -64,31 +46,72 @@ func backAttention(tp *Tape, nd *node) {
 	s := qkv.Value.Shape
 	B, T, D := s[0], s[1], s[2]/3
 	dh := D / heads
-	q, dq, do := qkv.Value.Data, qkv.Grad.Data, out.Grad.Data
-	dP := tp.floats(T * T)
-	for b := 0; b < B; b++ {
+	j := &tp.jobs.attn
+	*j = attnJob{back: true, qkv: qkv.Value.Data, dqkv: qkv.Grad.Data, dout: out.Grad.Data, P: P, T: T, D: D, heads: heads, scale: scale}
+	j.dP = tp.floats(threads() * T * T)
+	tp.parallelFor(B*heads, 8*T*T*dh, j)
+	*j = attnJob{}
+}
+
+// attnJob runs the forward (or, with back set, the backward) attention of
+// (batch row, head) pairs [lo, hi), pair i being row i/heads, head
+// i%heads. Pairs touch disjoint columns of out and dqkv, so chunks run
+// concurrently; dP holds T×T scratch per slot.
+type attnJob struct {
+	back                 bool
+	qkv, out, dqkv, dout []float32
+	P, dP                []float32
+	T, D, heads          int
+	scale                float32
+	causal               bool
+	lengths              []int
+}
+
+func (j *attnJob) run(lo, hi, slot int) {
+	T, D, heads, scale := j.T, j.D, j.heads, j.scale
+	dh := D / heads
+	q := j.qkv
+	for i := lo; i < hi; i++ {
+		b, h := i/heads, i%heads
+		p := j.P[i*T*T : (i+1)*T*T]
 		base := b * T * 3 * D
-		for h := 0; h < heads; h++ {
-			p := P[(b*heads+h)*T*T : (b*heads+h+1)*T*T]
-			dO := do[b*T*D+h*dh:]
-			// dV += Pᵀ dO
-			gemm(true, false, T, dh, T, 1, p, T, dO, D, 1, dq[base+2*D+h*dh:], 3*D)
-			// dP = dO Vᵀ
-			gemm(false, true, T, T, dh, 1, dO, D, q[base+2*D+h*dh:], 3*D, 0, dP, T)
-			for i := 0; i < T; i++ {
-				pr, dr := p[i*T:(i+1)*T], dP[i*T:(i+1)*T]
-				var dot float32
-				for j, v := range pr {
-					dot += v * dr[j]
-				}
-				for j, v := range pr {
-					dr[j] = v * (dr[j] - dot)
-				}
+		if !j.back {
+			L := T
+			if j.lengths != nil {
+				L = min(max(j.lengths[b], 1), T)
 			}
-			// dQ += scale·dS K ; dK += scale·dSᵀ Q
-			gemm(false, false, T, dh, T, scale, dP, T, q[base+D+h*dh:], 3*D, 1, dq[base+h*dh:], 3*D)
-			gemm(true, false, T, dh, T, scale, dP, T, q[base+h*dh:], 3*D, 1, dq[base+D+h*dh:], 3*D)
+			gemm(false, true, T, T, dh, scale, q[base+h*dh:], 3*D, q[base+D+h*dh:], 3*D, 0, p, T)
+			for r := 0; r < T; r++ {
+				lim := L
+				if j.causal {
+					lim = min(lim, r+1)
+				}
+				row := p[r*T : (r+1)*T]
+				softmaxRow(row[:lim], row[:lim], false)
+				clear(row[lim:])
+			}
+			gemm(false, false, T, dh, T, 1, p, T, q[base+2*D+h*dh:], 3*D, 0, j.out[b*T*D+h*dh:], D)
+			continue
 		}
+		dq, dP := j.dqkv, j.dP[slot*T*T:(slot+1)*T*T]
+		dO := j.dout[b*T*D+h*dh:]
+		// dV += Pᵀ dO
+		gemm(true, false, T, dh, T, 1, p, T, dO, D, 1, dq[base+2*D+h*dh:], 3*D)
+		// dP = dO Vᵀ
+		gemm(false, true, T, T, dh, 1, dO, D, q[base+2*D+h*dh:], 3*D, 0, dP, T)
+		for r := 0; r < T; r++ {
+			pr, dr := p[r*T:(r+1)*T], dP[r*T:(r+1)*T]
+			var dot float32
+			for c, v := range pr {
+				dot += v * dr[c]
+			}
+			for c, v := range pr {
+				dr[c] = v * (dr[c] - dot)
+			}
+		}
+		// dQ += scale·dS K ; dK += scale·dSᵀ Q
+		gemm(false, false, T, dh, T, scale, dP, T, q[base+D+h*dh:], 3*D, 1, dq[base+h*dh:], 3*D)
+		gemm(true, false, T, dh, T, scale, dP, T, q[base+h*dh:], 3*D, 1, dq[base+D+h*dh:], 3*D)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/mulan-nlp/mulan/tensor"
 )
 
 func TestGradAttention(t *testing.T) {
@@ -148,6 +150,35 @@ func TestCausalNoLookAhead(t *testing.T) {
 		}
 		if !causal && !changed {
 			t.Error("bidirectional block: earlier outputs ignore later tokens")
+		}
+	}
+}
+
+// TestAttentionParallel checks that splitting (batch row, head) pairs over
+// threads gives bit-identical outputs and gradients to one thread, on a
+// shape large enough to be split.
+func TestAttentionParallel(t *testing.T) {
+	defer tensor.SetThreads(0)
+	rng := rand.New(rand.NewSource(23))
+	qkv := randParam(rng, "qkv", 1, 4, 40, 96)
+	run := func(threads int) ([]float32, []float32) {
+		tensor.SetThreads(threads)
+		ZeroGrad([]*Param{qkv})
+		tp := NewTape(nil)
+		out := tp.Attention(&qkv.Var, 4, true, []int{40, 17, 1, 33})
+		tp.Backward(weighted(tp, out))
+		return append([]float32(nil), out.Data()...), append([]float32(nil), qkv.Grad.Data...)
+	}
+	o1, g1 := run(1)
+	o2, g2 := run(3)
+	for i := range o1 {
+		if o1[i] != o2[i] {
+			t.Fatalf("output %d: 1 thread %g, 3 threads %g", i, o1[i], o2[i])
+		}
+	}
+	for i := range g1 {
+		if g1[i] != g2[i] {
+			t.Fatalf("gradient %d: 1 thread %g, 3 threads %g", i, g1[i], g2[i])
 		}
 	}
 }

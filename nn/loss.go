@@ -44,10 +44,10 @@ func (tp *Tape) CrossEntropy(logits *Var, targets []int32, ignore int, smoothing
 	}
 	j := &tp.jobs.ce
 	*j = ceJob{x: logits.Value.Data, targets: targets, loss: tp.rowLoss[:N], C: C, ignore: ignore, eps: smoothing, inv: inv, scale: 1}
+	j.scratch = tp.floats(threads() * C)
 	if need {
 		j.grad = logits.Grad.Data
 		j.lse = tp.floats(N)
-		j.scratch = tp.floats(threads() * C)
 	}
 	tp.parallelFor(N, 4*C, j)
 	lse := j.lse
@@ -97,38 +97,26 @@ func (j *ceJob) run(lo, hi, slot int) {
 			continue
 		}
 		if j.loss == nil { // correction pass: grad += scale·∂loss/∂x
-			m := j.lse[r]
+			e := j.scratch[slot*C : (slot+1)*C]
+			expAffSum(e, x, 1, -j.lse[r])
 			g := j.grad[r*C : (r+1)*C]
-			for i, v := range x {
-				g[i] += exp32(v-m)*inv - off
-			}
+			axpb(g, e, inv, -off)
 			g[y] -= (1 - eps) * inv
 			continue
 		}
-		m := float32(math.Inf(-1))
+		m := maxOf(x)
 		var sumx float32
-		for _, v := range x {
-			m = max(m, v)
-			sumx += v
-		}
-		var s float32
-		if j.grad != nil {
-			e := j.scratch[slot*C : (slot+1)*C]
-			for i, v := range x {
-				ev := exp32(v - m)
-				e[i] = ev
-				s += ev
-			}
-			k := inv / s
-			g := j.grad[r*C : (r+1)*C]
-			for i, ev := range e {
-				g[i] += ev*k - off
-			}
-			g[y] -= (1 - eps) * inv
-		} else {
+		if eps != 0 {
 			for _, v := range x {
-				s += exp32(v - m)
+				sumx += v
 			}
+		}
+		e := j.scratch[slot*C : (slot+1)*C]
+		s := expAffSum(e, x, 1, -m)
+		if j.grad != nil {
+			g := j.grad[r*C : (r+1)*C]
+			axpb(g, e, inv/s, -off)
+			g[y] -= (1 - eps) * inv
 		}
 		lse := m + float32(math.Log(float64(s)))
 		if j.grad != nil {
@@ -151,6 +139,7 @@ func backCrossEntropy(tp *Tape, nd *node) {
 	C := lastDim(x)
 	j := &tp.jobs.ce
 	*j = ceJob{x: x.Value.Data, targets: nd.ints, grad: x.Grad.Data, lse: nd.buf[0], C: C, ignore: nd.i[0], eps: nd.f[0], inv: nd.f[1], scale: g - 1}
+	j.scratch = tp.floats(threads() * C)
 	tp.parallelFor(len(nd.ints), 4*C, j)
 	*j = ceJob{}
 }

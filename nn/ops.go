@@ -398,21 +398,15 @@ func (j *unaryJob) run(lo, hi, _ int) {
 	if !j.back {
 		switch j.act {
 		case actTanh:
-			for i, v := range xv {
-				y[i] = tanh32(v)
-			}
+			tanhVec(y, xv)
 		case actSigmoid:
-			for i, v := range xv {
-				y[i] = sigmoid32(v)
-			}
+			sigmoidVec(y, xv)
 		case actReLU:
 			for i, v := range xv {
 				y[i] = max(v, 0)
 			}
 		case actGELU:
-			for i, v := range xv {
-				y[i] = gelu32(v)
-			}
+			geluVec(y, xv)
 		}
 		return
 	}
@@ -433,9 +427,7 @@ func (j *unaryJob) run(lo, hi, _ int) {
 			}
 		}
 	case actGELU:
-		for i, g := range dy {
-			dx[i] += g * geluGradFromOut(xv[i], y[i])
-		}
+		geluBackVec(dx, dy, xv, y)
 	}
 }
 
@@ -466,16 +458,8 @@ func (tp *Tape) softmax(x *Var, logOut bool) *Var {
 // log-sum-exp.
 func softmaxRow(x, y []float32, logOut bool) float32 {
 	y = y[:len(x)]
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var s float32
-	for i, v := range x {
-		e := exp32(v - m)
-		y[i] = e
-		s += e
-	}
+	m := maxOf(x)
+	s := expAffSum(y, x, 1, -m)
 	lse := m + float32(math.Log(float64(s)))
 	if logOut {
 		for i, v := range x {

@@ -82,4 +82,5 @@ func (tp *Tape) parallelFor(n, cost int, j job) {
 type jobs struct {
 	unary unaryJob
 	ce    ceJob
+	attn  attnJob
 }

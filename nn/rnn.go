@@ -169,9 +169,7 @@ func (tp *Tape) Recurrent(kind CellKind, x, wih, whh, bih, bhh, h0, c0 *Var) (se
 			h := hs[r*H : (r+1)*H]
 			switch kind {
 			case Elman:
-				for j := range h {
-					h[j] = tanh32(p[j])
-				}
+				tanhVec(h, p)
 			case LSTM:
 				c := cells[r*H : (r+1)*H]
 				var cp []float32
@@ -180,19 +178,23 @@ func (tp *Tape) Recurrent(kind CellKind, x, wih, whh, bih, bhh, h0, c0 *Var) (se
 				} else if c0 != nil {
 					cp = c0v[b*H : (b+1)*H]
 				}
+				// Gate activations in place (vectorised), then the cell.
+				sigmoidVec(p[:2*H], p[:2*H])
+				tanhVec(p[2*H:3*H], p[2*H:3*H])
+				sigmoidVec(p[3*H:4*H], p[3*H:4*H])
 				ig, fg, gg, og := p[:H], p[H:2*H], p[2*H:3*H], p[3*H:4*H]
-				for j := range h {
-					i := sigmoid32(ig[j])
-					f := sigmoid32(fg[j])
-					g := tanh32(gg[j])
-					o := sigmoid32(og[j])
-					cv := i * g
-					if cp != nil {
-						cv += f * cp[j]
+				if cp != nil {
+					for j := range c {
+						c[j] = ig[j]*gg[j] + fg[j]*cp[j]
 					}
-					c[j] = cv
-					h[j] = o * tanh32(cv)
-					ig[j], fg[j], gg[j], og[j] = i, f, g, o
+				} else {
+					for j := range c {
+						c[j] = ig[j] * gg[j]
+					}
+				}
+				tanhVec(h, c)
+				for j := range h {
+					h[j] *= og[j]
 				}
 			case GRU:
 				q := hh[b*GH : (b+1)*GH]
@@ -245,24 +247,24 @@ func backRecurrent(tp *Tape, nd *node) {
 	}
 	dh := tp.floats(B * H)
 	copy(dh, hT.Grad.Data)
-	var dc []float32
+	var dc, tcs []float32
 	if kind == LSTM {
 		dc = tp.floats(B * H)
 		copy(dc, cT.Grad.Data)
+		tcs = tp.floats(H) // tanh of one row's cells
 	}
 	for t := T - 1; t >= 0; t-- {
 		for b := 0; b < B; b++ {
 			r := b*T + t
 			d := dh[b*H : (b+1)*H]
-			addTo(d, dhs[r*H:(r+1)*H])
 			p := pre[r*GH : (r+1)*GH]
 			dp := dpre[r*GH : (r+1)*GH]
+			if kind == Elman { // d is overwritten by the GEMM below
+				tanhBack(dp, d, dhs[r*H:(r+1)*H], hs[r*H:(r+1)*H])
+				continue
+			}
+			addTo(d, dhs[r*H:(r+1)*H])
 			switch kind {
-			case Elman:
-				h := hs[r*H : (r+1)*H]
-				for j, g := range d {
-					dp[j] = g * (1 - h[j]*h[j])
-				}
 			case LSTM:
 				c := cells[r*H : (r+1)*H]
 				var cp []float32
@@ -272,9 +274,10 @@ func backRecurrent(tp *Tape, nd *node) {
 					cp = c0v[b*H : (b+1)*H]
 				}
 				dcb := dc[b*H : (b+1)*H]
+				tanhVec(tcs, c)
 				for j, g := range d {
 					i, f, gg, o := p[j], p[H+j], p[2*H+j], p[3*H+j]
-					tc := tanh32(c[j])
+					tc := tcs[j]
 					dcc := dcb[j] + g*o*(1-tc*tc)
 					var cpj float32
 					if cp != nil {

@@ -3,7 +3,9 @@ package nn
 import (
 	"fmt"
 	"math/rand"
+	"runtime/debug"
 	"sync"
+	"unsafe"
 
 	"github.com/mulan-nlp/mulan/tensor"
 )
@@ -130,6 +132,14 @@ func (tp *Tape) Reset() {
 		tp.nodes[i] = node{}
 	}
 	tp.nn = 0
+	if len(tp.f32.chunks) > 1 || len(tp.i32.chunks) > 1 {
+		// The arena is about to replace its chunks: drop the pooled
+		// Vars' references so the old chunks can be collected.
+		for _, v := range tp.vars[:tp.nv] {
+			v.val.Data, v.grd.Data = nil, nil
+			v.Value, v.Grad = nil, nil
+		}
+	}
 	tp.nv = 0
 	tp.f32.reset()
 	tp.i32.reset()
@@ -270,6 +280,10 @@ type arena[T any] struct {
 
 const arenaChunk = 1 << 20
 
+// arenaFreeBytes is the arena size from which reset returns the replaced
+// chunks' memory to the operating system before allocating the new one.
+const arenaFreeBytes = 32 << 20
+
 func (a *arena[T]) alloc(n int) []T {
 	a.used += n
 	for a.cur < len(a.chunks) {
@@ -293,7 +307,17 @@ func (a *arena[T]) reset() {
 	if len(a.chunks) > 1 {
 		size := a.used + a.used/8
 		clear(a.chunks)
-		a.chunks = append(a.chunks[:0], make([]T, size))
+		a.chunks = a.chunks[:0]
+		// The old chunks are garbage now. A large arena would otherwise
+		// coexist with its replacement until the collector's next cycle
+		// (which the pacer lets wait until the heap doubles), so the peak
+		// memory would be twice the arena: collect them and return their
+		// pages first. This happens only when a step outgrew the arena.
+		var zero T
+		if size*int(unsafe.Sizeof(zero)) >= arenaFreeBytes {
+			debug.FreeOSMemory()
+		}
+		a.chunks = append(a.chunks, make([]T, size))
 	}
 	a.cur, a.off, a.used = 0, 0, 0
 }

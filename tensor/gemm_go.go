@@ -38,22 +38,43 @@ func (goBackend) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []floa
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	parallelGemm(gemmGoSerial, goMR, goNR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	parallelGemm(goSerial, goTileM, goTileN, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// goSerial is the single-threaded kernel of the pure-Go backend and
+// goTileM×goTileN its micro-tile: the portable one below, or the assembly
+// one where the CPU supports it (gemm_avx2_amd64.go).
+var (
+	goSerial gemmFunc = gemmGoSerial
+	goTileM           = goMR
+	goTileN           = goNR
+)
 
 type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
 // parallelGemm runs serial on the whole product when it is small, else on
 // Threads() slices of C's rows (or columns, when C is short and wide), each
-// a multiple of the micro-tile mr×nr.
+// a multiple of the micro-tile mr×nr. The calling goroutine computes the
+// first slice; the others go to the persistent workers of gemmPool, so a
+// split product allocates nothing.
 func parallelGemm(serial gemmFunc, mr, nr int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	parallelGemmMin(goParallelFlops, serial, mr, nr, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func parallelGemmMin(minFlops int, serial gemmFunc, mr, nr int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	t := Threads()
-	if t <= 1 || 2*m*n*k < goParallelFlops {
+	if t <= 1 || 2*m*n*k < minFlops {
 		serial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	var wg sync.WaitGroup
-	if m >= n || n < t*nr*4 {
+	byRows := m >= n || n < t*nr*4
+	if byRows && m < 2*mr || !byRows && n < 2*nr {
+		serial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	wg := waitPool.Get().(*sync.WaitGroup)
+	var first gemmTask
+	if byRows {
 		chunk := (m + t - 1) / t
 		chunk = (chunk + mr - 1) / mr * mr
 		for i0 := 0; i0 < m; i0 += chunk {
@@ -64,9 +85,13 @@ func parallelGemm(serial gemmFunc, mr, nr int, transA, transB bool, m, n, k int,
 			} else {
 				as = a[i0*lda:]
 			}
-			wg.Go(func() {
-				serial(transA, transB, rows, n, k, alpha, as, lda, b, ldb, beta, c[i0*ldc:], ldc)
-			})
+			task := gemmTask{serial, transA, transB, rows, n, k, alpha, as, lda, b, ldb, beta, c[i0*ldc:], ldc, wg}
+			if i0 == 0 {
+				first = task
+				continue
+			}
+			wg.Add(1)
+			gemmJobs() <- task
 		}
 	} else {
 		chunk := (n + t - 1) / t
@@ -79,12 +104,63 @@ func parallelGemm(serial gemmFunc, mr, nr int, transA, transB bool, m, n, k int,
 			} else {
 				bs = b[j0:]
 			}
-			wg.Go(func() {
-				serial(transA, transB, m, cols, k, alpha, a, lda, bs, ldb, beta, c[j0:], ldc)
-			})
+			task := gemmTask{serial, transA, transB, m, cols, k, alpha, a, lda, bs, ldb, beta, c[j0:], ldc, wg}
+			if j0 == 0 {
+				first = task
+				continue
+			}
+			wg.Add(1)
+			gemmJobs() <- task
 		}
 	}
+	first.run()
 	wg.Wait()
+	waitPool.Put(wg)
+}
+
+// gemmTask is one slice of a split product, sent by value to a worker.
+type gemmTask struct {
+	f              gemmFunc
+	transA, transB bool
+	m, n, k        int
+	alpha          float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	beta           float32
+	c              []float32
+	ldc            int
+	wg             *sync.WaitGroup
+}
+
+func (g *gemmTask) run() {
+	g.f(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+}
+
+var (
+	waitPool = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	gemmOnce sync.Once
+	gemmCh   chan gemmTask
+)
+
+// gemmJobs returns the channel of the GEMM worker goroutines, starting them
+// on first use: enough for any thread cap up to 64 (idle workers cost
+// nothing but a parked goroutine).
+func gemmJobs() chan gemmTask {
+	gemmOnce.Do(func() {
+		const workers = 63
+		gemmCh = make(chan gemmTask, workers)
+		for i := 0; i < workers; i++ {
+			go func() {
+				for task := range gemmCh {
+					task.run()
+					task.wg.Done()
+				}
+			}()
+		}
+	})
+	return gemmCh
 }
 
 type packBufs struct{ a, b []float32 }

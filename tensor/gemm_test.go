@@ -148,6 +148,42 @@ func TestGoBackendSerialAndParallel(t *testing.T) {
 	}
 }
 
+// TestSplitMatchesSerial checks every backend's threaded split (by rows and
+// by columns, with every transpose and padded strides) against the same
+// backend on one thread, on products large enough to be split.
+func TestSplitMatchesSerial(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	defer SetThreads(0)
+	for _, be := range Backends() {
+		for _, s := range [][3]int{{300, 40, 200}, {20, 700, 200}, {700, 1000, 64}, {1003, 130, 70}} {
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				m, n, k := s[0], s[1], s[2]
+				ta, tb := tr[0], tr[1]
+				lda, ldb, ldc := k+1, n+2, n+3
+				ar, br := m, k
+				if ta {
+					lda, ar = m+1, k
+				}
+				if tb {
+					ldb, br = k+2, n
+				}
+				a, b := randSlice(r, ar*lda), randSlice(r, br*ldb)
+				c1, c3 := randSlice(r, m*ldc), make([]float32, m*ldc)
+				copy(c3, c1)
+				SetThreads(1)
+				be.Sgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, 0.25, c1, ldc)
+				SetThreads(3)
+				be.Sgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, 0.25, c3, ldc)
+				for i := range c1 {
+					if d := math.Abs(float64(c1[i] - c3[i])); d > 1e-4*(1+math.Abs(float64(c1[i]))) {
+						t.Fatalf("%s %v tA=%v tB=%v: element %d: 1 thread %g, 3 threads %g", be.Name(), s, ta, tb, i, c1[i], c3[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestGemmEdgeCases(t *testing.T) {
 	c := []float32{1, 2, 3, 4}
 	Gemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2) // k=0: C = beta*C

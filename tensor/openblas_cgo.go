@@ -134,8 +134,8 @@ func loadOpenBLAS() (*openblasBackend, error) {
 		core = "unknown core"
 	}
 	ob.name = fmt.Sprintf("openblas (%s)", core)
-	C.mulan_openblas_threads(C.int(Threads()))
 	obLoaded.Store(true)
+	setBackendThreads(Threads())
 	return ob, nil
 }
 
@@ -154,6 +154,31 @@ func (o *openblasBackend) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 		return
 	}
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if obSplit {
+		parallelGemmMin(obParallelFlops, obSerial, 16, 16, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	obSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// obParallelFlops is the product size (2mnk) from which a product is split
+// over goroutines, each running single-threaded OpenBLAS on its slice: about
+// 40 µs of one core's work, well above the cost of waking a worker.
+const obParallelFlops = 1 << 22
+
+// obSplit selects how OpenBLAS runs on several cores. When true, mulan keeps
+// OpenBLAS single-threaded and splits large products itself over its own
+// goroutines. OpenBLAS's pthread workers otherwise busy-wait (sched_yield in
+// a loop) for a while after every product, taking a core away from the Go
+// code that runs between products (element-wise ops, the RNN cells,
+// softmax), which costs most on small machines and under load: on the
+// issue-4 workloads this halved CPU time per step of the LSTM LM and cut the
+// Transformer's by a third. Setting MULAN_OB_THREADS (any value) restores
+// OpenBLAS's own threading, for comparison.
+var obSplit = os.Getenv("MULAN_OB_THREADS") == ""
+
+// obSerial calls cblas_sgemm on the calling thread.
+func obSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := C.int(0), C.int(0)
 	if transA {
 		ta = 1
@@ -169,8 +194,12 @@ func (o *openblasBackend) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 		(*C.float)(unsafe.Pointer(&c[0])), C.int(ldc))
 }
 
-// setBackendThreads passes the thread cap on to OpenBLAS if it is loaded.
+// setBackendThreads passes the thread cap on to OpenBLAS if it is loaded
+// (1 when mulan splits products itself, see obSplit).
 func setBackendThreads(n int) {
+	if obSplit {
+		n = 1
+	}
 	if obLoaded.Load() {
 		C.mulan_openblas_threads(C.int(n))
 	}
