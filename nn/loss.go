@@ -105,6 +105,17 @@ func (j *ceJob) run(lo, hi, slot int) {
 			continue
 		}
 		m := maxOf(x)
+		if m != m { // a NaN logit: NaN loss and gradient, never a finite guess
+			if j.grad != nil {
+				g := j.grad[r*C : (r+1)*C]
+				for i := range g {
+					g[i] = m
+				}
+				j.lse[r] = m
+			}
+			j.loss[r] = float64(m)
+			continue
+		}
 		var sumx float32
 		if eps != 0 {
 			for _, v := range x {

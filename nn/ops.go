@@ -459,6 +459,12 @@ func (tp *Tape) softmax(x *Var, logOut bool) *Var {
 func softmaxRow(x, y []float32, logOut bool) float32 {
 	y = y[:len(x)]
 	m := maxOf(x)
+	if m != m { // a NaN in the row: the whole row is NaN
+		for i := range y {
+			y[i] = m
+		}
+		return m
+	}
 	s := expAffSum(y, x, 1, -m)
 	lse := m + float32(math.Log(float64(s)))
 	if logOut {

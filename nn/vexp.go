@@ -30,11 +30,32 @@ func maxOf(x []float32) float32 {
 	if useAVX2 && len(x) >= 8 {
 		n = len(x) &^ 7
 		m = maxAVX2(x[:n])
+		// VMAXPS drops NaNs; the sum below does not, so a NaN (or an
+		// Inf-Inf) anywhere still makes the row's result NaN, as in PyTorch.
+		if s := sum4(x[:n]); s != s {
+			return s
+		}
 	}
 	for _, v := range x[n:] {
 		m = max(m, v)
 	}
 	return m
+}
+
+// sum4 adds x with four independent accumulators (cheap next to exp).
+func sum4(x []float32) float32 {
+	var a, b, c, d float32
+	for len(x) >= 4 {
+		a += x[0]
+		b += x[1]
+		c += x[2]
+		d += x[3]
+		x = x[4:]
+	}
+	for _, v := range x {
+		a += v
+	}
+	return a + b + c + d
 }
 
 // axpb adds a·x[i] + b to dst[i] for every i < len(x).

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/mulan-nlp/mulan/tensor"
 )
 
 // The vector kernels against float64 math, over every tail length and the
@@ -141,6 +143,34 @@ func TestTanhBack(t *testing.T) {
 		for i := range h {
 			if want := (d[i] + dy[i]) * (1 - h[i]*h[i]); math.Abs(float64(dp[i]-want)) > 1e-6*(1+math.Abs(float64(want))) {
 				t.Fatalf("n=%d: dp[%d] = %g, want %g", n, i, dp[i], want)
+			}
+		}
+	}
+}
+
+// A NaN anywhere in a row reaches the loss and the softmax, on the vector
+// path (rows of 8 or more) as on the scalar one.
+func TestNaNPropagates(t *testing.T) {
+	for _, C := range []int{3, 8, 64, 67} {
+		for _, at := range []int{0, C / 2, C - 1} {
+			tp := NewTape(nil)
+			data := tensor.New(2, C).Data
+			for i := range data {
+				data[i] = float32(i%7) - 3
+			}
+			data[at] = float32(math.NaN())
+			x := tp.Leaf(2, C)
+			copy(x.Value.Data, data)
+			loss := tp.CrossEntropy(x, []int32{1, 2}, -1, 0)
+			if v := loss.Value.Data[0]; v == v {
+				t.Errorf("C=%d NaN at %d: cross-entropy %v, want NaN", C, at, v)
+			}
+			sm := tp.Softmax(x)
+			if v := sm.Value.Data[1]; v == v {
+				t.Errorf("C=%d NaN at %d: softmax %v, want NaN", C, at, v)
+			}
+			if v := sm.Value.Data[C+1]; v != v {
+				t.Errorf("C=%d: NaN leaked into the next row", C)
 			}
 		}
 	}
