@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/mulan-nlp/mulan/linear"
 	"github.com/mulan-nlp/mulan/metrics"
 	"github.com/mulan-nlp/mulan/modelfile"
+	"github.com/mulan-nlp/mulan/tagger"
 )
 
 // classifier is what evaluate and predict need from a classifier model file
@@ -29,11 +31,21 @@ var classifierKinds = map[string]func(name string, h modelfile.Header, payload [
 	},
 }
 
-// loadClassifier opens a classifier model file of any known kind.
-func loadClassifier(path string) (classifier, error) {
-	h, payload, err := modelfile.ReadFile(path)
+// loadModel opens a model file for evaluate and predict: a classifier of a
+// kind in classifierKinds, or a named-entity tagger (kind tagger.Kind).
+// Exactly one of the two results is non-nil when err is nil.
+func loadModel(path string) (classifier, *tagger.Tagger, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	h, payload, err := modelfile.Decode(path, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if h.Kind == tagger.Kind {
+		t, err := tagger.Read(path, data)
+		return nil, t, err
 	}
 	dec, ok := classifierKinds[h.Kind]
 	if !ok {
@@ -42,9 +54,10 @@ func loadClassifier(path string) (classifier, error) {
 			kinds = append(kinds, k)
 		}
 		slices.Sort(kinds)
-		return nil, fmt.Errorf("%s: a %q model file is not a classifier (classifier kinds: %s)", path, h.Kind, strings.Join(kinds, ", "))
+		return nil, nil, fmt.Errorf("%s: a %q model file is not a classifier (%s) or a tagger (%s)", path, h.Kind, strings.Join(kinds, ", "), tagger.Kind)
 	}
-	return dec(path, h, payload)
+	c, err := dec(path, h, payload)
+	return c, nil, err
 }
 
 // argmax returns the index of the largest value (the first of ties).
@@ -138,14 +151,14 @@ func classify(m classifier, path string, recs []corpus.Record) (*metrics.Report,
 
 func init() {
 	var (
-		model, test string
-		data        dataFlags
-		asJSON      bool
-		digits      int
+		model, test, output string
+		data                dataFlags
+		asJSON              bool
+		digits              int
 	)
 	c := &cobra.Command{
-		Use:   "evaluate --model MODEL --test FILE [--format F] [--text-col C --label-col C] [--json]",
-		Short: "Score a classifier on a labelled file: accuracy, classification report, confusion matrix",
+		Use:   "evaluate --model MODEL --test FILE [--format F] [--text-col C --label-col C] [--output PRED] [--json]",
+		Short: "Score a classifier (accuracy, report, confusion matrix) or a tagger (conlleval) on a test file",
 		Long: `Evaluate predicts the most probable label of every record of a labelled file
 and prints the accuracy, the classification report in the layout of
 scikit-learn's classification_report (precision, recall, F1 and support per
@@ -160,18 +173,36 @@ gold label. A label in the file that the model does not know is an error
 naming the file and line.
 
 With --json the output is one JSON object: model, test, examples, accuracy and
-the report (per-label scores, averages, labels and confusion matrix).`,
+the report (per-label scores, averages, labels and confusion matrix).
+
+A named-entity tagger (from 'mulan finetune --task ner' or 'mulan ner train')
+is scored as 'mulan ner evaluate' scores it: the test file is a gold-tagged
+CoNLL or character-per-line file (--format conll or chars; default by the
+model's language), the output is conlleval's report (--json: as JSON), and
+--output writes the "token gold predicted" lines to a file.`,
 		Example: `  mulan evaluate --model sst2.lin --test sst2/dev.tsv
   mulan evaluate --model sst2.lin --test sst2/stsa.binary.test --format label-text
-  mulan evaluate --model trec.lin --test trec/test.tsv --label-col coarse --json`,
+  mulan evaluate --model trec.lin --test trec/test.tsv --label-col coarse --json
+  mulan evaluate --model en.ner --test conll2003_en/test.txt --output pred.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" || test == "" {
 				return fmt.Errorf("evaluate needs --model and --test")
 			}
-			m, err := loadClassifier(model)
+			m, tg, err := loadModel(model)
 			if err != nil {
 				return err
+			}
+			set := cmd.Flags().Changed
+			if tg != nil {
+				if err := refuseFlags(set, "with tagger models", []string{"text-col", "label-col", "encoding", "digits"}); err != nil {
+					return fmt.Errorf("%s: %w", model, err)
+				}
+				o := nerEvaluateOptions{Model: model, Test: test, Format: data.format, Output: output, JSON: asJSON}
+				return runNEREvaluate(tg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			if err := refuseFlags(set, "with classifier models", []string{"output"}); err != nil {
+				return fmt.Errorf("%s: %w", model, err)
 			}
 			recs, err := readLabelled(test, &data)
 			if err != nil {
@@ -205,5 +236,6 @@ the report (per-label scores, averages, labels and confusion matrix).`,
 	data.add(c)
 	f.BoolVar(&asJSON, "json", false, "print one JSON object instead of text")
 	f.IntVar(&digits, "digits", 4, "digits of the report's scores")
+	f.StringVar(&output, "output", "", "taggers: write the conlleval input lines (token gold predicted) here")
 	register(c)
 }

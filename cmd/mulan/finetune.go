@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -12,6 +13,21 @@ import (
 	"github.com/mulan-nlp/mulan/linear"
 )
 
+// finetuneClassifyOnly are the finetune flags that only --task classify uses.
+var finetuneClassifyOnly = []string{"arch", "dim", "word-ngrams", "bucket", "threads", "text-col", "label-col", "encoding", "lower"}
+
+// refuseFlags returns an error naming the first of flags that was given
+// (set reports that) although it is not used in this case (why: "by --task
+// ner", "with tagger models").
+func refuseFlags(set func(string) bool, why string, flags []string) error {
+	for _, f := range flags {
+		if set(f) {
+			return fmt.Errorf("--%s is not used %s", f, why)
+		}
+	}
+	return nil
+}
+
 func init() {
 	var (
 		arch, train, valid, out string
@@ -19,11 +35,13 @@ func init() {
 		lang                    string
 		lower, quiet            bool
 		seed                    uint64
+		task                    string
+		ner                     nerTrainFlags
 	)
 	cfg := linear.DefaultConfig()
 	c := &cobra.Command{
-		Use:   "finetune --arch linear --train FILE [--valid FILE] --out MODEL [options]",
-		Short: "Train a text classifier on labelled data (today: the fastText-style linear model)",
+		Use:   "finetune [--task classify|ner] --train FILE [--valid FILE] --out MODEL [options]",
+		Short: "Train a text classifier (fastText-style linear model) or a named-entity tagger (BiLSTM-CRF)",
 		Long: `Finetune trains a text classifier on a labelled file and writes it as a model
 file that 'mulan evaluate' and 'mulan predict' read.
 
@@ -48,12 +66,65 @@ segmentation, other text by the English rules), auto (both, by script), chars
 that is tokenized already); --lower lowercases. The model file records the
 tokenizer and the label set, so evaluate and predict tokenize identically.
 
-With --valid the accuracy on that file is printed at the end.`,
+With --valid the accuracy on that file is printed at the end.
+
+--task ner trains a BiLSTM-CRF named-entity tagger, exactly as 'mulan ner
+train' does (same flags and defaults; --epoch sets the maximum number of
+epochs, --valid is the dev file that selects the best epoch, --lang is en or
+zh, --format conll or chars). Flags of one task are refused with the other.
+
+` + nerTrainLong + `
+
+'mulan evaluate' and 'mulan predict' accept the tagger files it writes.`,
 		Example: `  mulan finetune --arch linear --train sst2/train.tsv --valid sst2/dev.tsv --word-ngrams 2 --out sst2.lin
   mulan finetune --arch linear --train chnsenticorp/train.tsv --valid chnsenticorp/dev.tsv --lang zh --out zh.lin
-  mulan finetune --arch linear --train trec/train.tsv --label-col coarse --text-col question --lang en --out trec.lin`,
+  mulan finetune --arch linear --train trec/train.tsv --label-col coarse --text-col question --lang en --out trec.lin
+  mulan finetune --task ner --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
+  mulan finetune --task ner --lang zh --scheme bio --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			set := cmd.Flags().Changed
+			switch task {
+			case "classify":
+				if err := refuseFlags(set, "by --task classify", ner.own); err != nil {
+					return err
+				}
+			case "ner":
+				if err := refuseFlags(set, "by --task ner", finetuneClassifyOnly); err != nil {
+					return err
+				}
+				n := ner
+				if set("lang") {
+					n.lang = lang
+				} else {
+					n.lang = "en"
+				}
+				n.opts.Train, n.opts.Valid, n.opts.Out = train, valid, out
+				n.opts.Format, n.opts.Quiet = data.format, quiet
+				c := &n.opts.Config
+				if set("min-count") {
+					c.MinCount = cfg.MinCount
+				}
+				if set("lr") {
+					c.LR = cfg.LR
+				}
+				if set("epoch") {
+					c.Epochs = cfg.Epoch
+				}
+				if set("seed") {
+					if seed > math.MaxInt64 {
+						return fmt.Errorf("--seed %d: too large for a tagger (at most %d)", seed, int64(math.MaxInt64))
+					}
+					c.Seed = int64(seed)
+				}
+				o, err := n.options(set)
+				if err != nil {
+					return err
+				}
+				return runNERTrain(o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			default:
+				return fmt.Errorf("unknown --task %q (available: classify, ner)", task)
+			}
 			switch arch {
 			case "linear":
 			case "":
@@ -108,6 +179,7 @@ With --valid the accuracy on that file is printed at the end.`,
 		},
 	}
 	f := c.Flags()
+	f.StringVar(&task, "task", "classify", "classify (text classifier) or ner (named-entity tagger)")
 	f.StringVar(&arch, "arch", "", "model architecture: linear (neural ones are not built yet)")
 	f.StringVar(&train, "train", "", "labelled training file")
 	f.StringVar(&valid, "valid", "", "labelled validation file (accuracy printed at the end)")
@@ -124,5 +196,6 @@ With --valid the accuracy on that file is printed at the end.`,
 	f.IntVar(&cfg.Threads, "threads", 0, "training goroutines (0: one per CPU; 1: reproducible)")
 	f.Uint64Var(&seed, "seed", 1, "random seed")
 	f.BoolVar(&quiet, "quiet", false, "no progress output")
+	ner.add(f, false)
 	register(c)
 }

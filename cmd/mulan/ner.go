@@ -5,20 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mulan-nlp/mulan/corpus"
+	"github.com/mulan-nlp/mulan/metrics"
+	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/tagger"
 	"github.com/mulan-nlp/mulan/tags"
 )
 
-// nerTrainOptions are the inputs of `mulan ner train` (and later of
-// `mulan finetune --task ner`).
+// nerTrainOptions are the inputs of `mulan ner train` and of
+// `mulan finetune --task ner`.
 type nerTrainOptions struct {
 	Train, Valid, Out string
 	ValidFrac         float64 // without Valid: hold out this fraction of Train as dev
@@ -126,11 +128,14 @@ func nerTokens(line, lang string) []string {
 	return toks
 }
 
-// runNERPredict tags one sentence per input line.
-func runNERPredict(o nerPredictOptions, in io.Reader, out io.Writer) error {
-	m, err := tagger.Load(o.Model)
-	if err != nil {
-		return err
+// runNERPredict tags one sentence per input line with m (loaded from
+// o.Model when nil).
+func runNERPredict(m *tagger.Tagger, o nerPredictOptions, in io.Reader, out io.Writer) error {
+	if m == nil {
+		var err error
+		if m, err = tagger.Load(o.Model); err != nil {
+			return err
+		}
 	}
 	lang := m.Config().Lang
 	var sents [][]string
@@ -182,36 +187,39 @@ type nerEvaluateOptions struct {
 	JSON                bool
 }
 
-// runNEREvaluate tags a test file and prints conlleval's report.
-func runNEREvaluate(o nerEvaluateOptions, stdout, stderr io.Writer) error {
-	m, err := tagger.Load(o.Model)
-	if err != nil {
-		return err
+// runNEREvaluate tags a test file with m (loaded from o.Model when nil) and
+// prints conlleval's report.
+func runNEREvaluate(m *tagger.Tagger, o nerEvaluateOptions, stdout, stderr io.Writer) error {
+	var err error
+	if m == nil {
+		if m, err = tagger.Load(o.Model); err != nil {
+			return err
+		}
 	}
 	test, err := nerReadSentences(o.Test, o.Format, m.Config().Lang)
 	if err != nil {
 		return err
 	}
-	var lines io.Writer
-	var f *os.File
-	if o.Output != "" {
-		if f, err = os.Create(o.Output); err != nil {
-			return err
-		}
-		defer f.Close()
-		lines = f
+	// Tag one token first, so the reported speed excludes one-time set-up
+	// (gse loads its dictionary on first use, about a second).
+	if _, err := m.Predict([][]string{{"中"}}); err != nil {
+		return err
 	}
 	start := time.Now()
-	res, err := m.Evaluate(test, o.Test, lines)
+	var res *metrics.ConllResult
+	if o.Output != "" {
+		err = modelfile.WriteAtomic(o.Output, func(w io.Writer) error {
+			var err error
+			res, err = m.Evaluate(test, o.Test, w)
+			return err
+		})
+	} else {
+		res, err = m.Evaluate(test, o.Test, nil)
+	}
 	if err != nil {
 		return err
 	}
 	secs := time.Since(start).Seconds()
-	if f != nil {
-		if err := f.Close(); err != nil {
-			return err
-		}
-	}
 	if o.JSON {
 		if err := res.WriteJSON(stdout); err != nil {
 			return err
@@ -223,80 +231,42 @@ func runNEREvaluate(o nerEvaluateOptions, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func init() {
-	ner := &cobra.Command{
-		Use:   "ner",
-		Short: "Named-entity recognition: train, apply and score BiLSTM-CRF taggers",
-		Long: `Ner trains BiLSTM-CRF taggers for named entities (or any chunk tagging) on
-CoNLL column files (English: word ... tag) or character-per-line files
-(Chinese: char tag), tags new text, and scores taggers with conlleval.`,
-	}
+// nerTrainFlags holds the flags of tagger training, shared by `mulan ner
+// train` and `mulan finetune --task ner`: one registration, one set of
+// language defaults.
+type nerTrainFlags struct {
+	opts nerTrainOptions
+	lang string
+	// own lists the tagger-only flags add registered (not the common ones).
+	own []string
+}
 
-	var to nerTrainOptions
-	var lang string
-	cfg := &to.Config
-	train := &cobra.Command{
-		Use:   "train --train FILE [--valid FILE] [--lang en|zh] --out TAGGER [options]",
-		Short: "Train a BiLSTM-CRF tagger, keeping the epoch with the best dev F1",
-		Long: `Train fits a BiLSTM-CRF tagger (Lample et al. 2016). English (--lang en)
-reads CoNLL column files (token first, tag last; -DOCSTART- lines and blank
-lines separate documents and sentences) and represents each word by a
-lowercased word embedding, a capitalisation-pattern embedding and a character
-BiLSTM. Chinese (--lang zh) reads one character per line and uses character,
-character-bigram and gse word-position (BMES) embeddings.
+// nerCommonFlags are the flags `mulan finetune` has for every task; add
+// registers them only for `mulan ner train`, and finetune copies its values
+// in (see fromFinetune). "epochs" is finetune's --epoch.
+var nerCommonFlags = []string{"train", "valid", "out", "lang", "format", "min-count", "lr", "epochs", "seed", "quiet"}
 
-Tags may be in IOB1, IOB2 (BIO), IOBES or BMES (detected, or --file-scheme).
-The CRF is trained in --scheme bioes (default) or bio, converted losslessly,
-and predictions are written back in the file's scheme. Forbidden transitions
-are pinned in the CRF, so every prediction is a valid sequence.
-
-Every epoch prints the training loss, the dev set's conlleval F1 and the speed;
-the model is saved to --out (atomically) whenever the dev F1 improves, and
-training stops after --patience epochs without improvement. The defaults are
-Lample et al.'s: SGD (momentum 0.9) with learning rate 0.015 decayed as
-lr/(1+0.05·epoch) on the loss summed over batches of 10, clipping at 5, dropout
-0.5. Runs are reproducible given --seed.`,
-		Example: `  mulan ner train --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
-  mulan ner train --lang zh --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner
-  mulan ner train --lang zh --train msra_ner_zh/train.txt --valid-frac 0.05 --out msra.ner
-  mulan ner train --train train.conll --valid dev.conll --optimizer adam --lr 0.001 --epochs 30 --out my.ner`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if lang != "en" && lang != "zh" {
-				return fmt.Errorf("--lang %q: want en or zh", lang)
-			}
-			// Language defaults for every flag the user did not set.
-			def := tagger.DefaultConfig(lang)
-			set := cmd.Flags().Changed
-			pick := func(flag string, dst *int, v int) {
-				if !set(flag) {
-					*dst = v
-				}
-			}
-			pick("word-dim", &cfg.WordDim, def.WordDim)
-			pick("caps-dim", &cfg.CapsDim, def.CapsDim)
-			pick("char-dim", &cfg.CharDim, def.CharDim)
-			pick("char-hidden", &cfg.CharHidden, def.CharHidden)
-			pick("max-word-len", &cfg.MaxWordLen, def.MaxWordLen)
-			pick("bigram-dim", &cfg.BigramDim, def.BigramDim)
-			pick("seg-dim", &cfg.SegDim, def.SegDim)
-			pick("hidden", &cfg.Hidden, def.Hidden)
-			pick("min-count", &cfg.MinCount, def.MinCount)
-			cfg.Lang = lang
-			if (cfg.Lang == "zh") && (set("caps-dim") || set("char-dim")) {
-				return fmt.Errorf("--caps-dim and --char-dim are English features (Chinese tokens are characters)")
-			}
-			return runNERTrain(to, cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
-	}
+// add registers the training flags on f; with common it also registers
+// nerCommonFlags.
+func (n *nerTrainFlags) add(f *pflag.FlagSet, common bool) {
 	d := tagger.DefaultConfig("en")
-	f := train.Flags()
-	f.StringVar(&to.Train, "train", "", "training file (CoNLL columns or chars)")
-	f.StringVar(&to.Valid, "valid", "", "dev file for per-epoch F1, model selection and early stopping")
-	f.StringVar(&to.Out, "out", "", "model file to write")
+	to, cfg := &n.opts, &n.opts.Config
+	*cfg = d
+	if common {
+		f.StringVar(&to.Train, "train", "", "training file (CoNLL columns or chars)")
+		f.StringVar(&to.Valid, "valid", "", "dev file for per-epoch F1, model selection and early stopping")
+		f.StringVar(&to.Out, "out", "", "model file to write")
+		f.StringVar(&n.lang, "lang", "en", "en (words) or zh (characters)")
+		f.StringVar(&to.Format, "format", "", "conll or chars (default: conll for en, chars for zh)")
+		f.IntVar(&cfg.MinCount, "min-count", d.MinCount, "minimum training count of a token (and bigram) to get its own vector")
+		f.Float64Var(&cfg.LR, "lr", d.LR, "learning rate")
+		f.IntVar(&cfg.Epochs, "epochs", d.Epochs, "maximum number of epochs")
+		f.Int64Var(&cfg.Seed, "seed", d.Seed, "random seed")
+		f.BoolVar(&to.Quiet, "quiet", false, "no progress bar")
+	}
+	before := map[string]bool{}
+	f.VisitAll(func(fl *pflag.Flag) { before[fl.Name] = true })
 	f.Float64Var(&to.ValidFrac, "valid-frac", 0, "without --valid: hold out this fraction of the training sentences as dev (seeded)")
-	f.StringVar(&lang, "lang", "en", "en (words) or zh (characters)")
-	f.StringVar(&to.Format, "format", "", "conll or chars (default: conll for en, chars for zh)")
 	f.StringVar(&to.FileScheme, "file-scheme", "", "tag scheme of the files: iob1, bio, bioes or bmes (default: detected)")
 	f.StringVar(&cfg.Scheme, "scheme", d.Scheme, "internal scheme of the CRF: bioes or bio")
 	f.IntVar(&cfg.WordDim, "word-dim", d.WordDim, "word (en) or character (zh) embedding size")
@@ -308,18 +278,105 @@ lr/(1+0.05·epoch) on the loss summed over batches of 10, clipping at 5, dropout
 	f.IntVar(&cfg.SegDim, "seg-dim", 0, "zh: gse word-position embedding size (default 20; 0: off)")
 	f.IntVar(&cfg.Hidden, "hidden", d.Hidden, "BiLSTM size per direction")
 	f.Float64Var(&cfg.Dropout, "dropout", d.Dropout, "dropout on the token vectors and the BiLSTM output")
-	f.IntVar(&cfg.MinCount, "min-count", d.MinCount, "minimum training count of a token (and bigram) to get its own vector")
 	f.Float64Var(&cfg.WordUnkProb, "unk-prob", d.WordUnkProb, "probability of replacing a training singleton by the unknown token")
 	f.StringVar(&cfg.Optimizer, "optimizer", d.Optimizer, "sgd or adam")
-	f.Float64Var(&cfg.LR, "lr", d.LR, "learning rate")
 	f.Float64Var(&cfg.Momentum, "momentum", d.Momentum, "sgd momentum")
 	f.Float64Var(&cfg.Decay, "decay", d.Decay, "learning rate of epoch e is lr/(1+decay·e)")
 	f.Float64Var(&cfg.Clip, "clip", d.Clip, "gradient-norm clipping (0: off)")
 	f.IntVar(&cfg.Batch, "batch", d.Batch, "sentences per mini-batch")
-	f.IntVar(&cfg.Epochs, "epochs", d.Epochs, "maximum number of epochs")
 	f.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without dev improvement (0: never)")
-	f.Int64Var(&cfg.Seed, "seed", d.Seed, "random seed")
-	f.BoolVar(&to.Quiet, "quiet", false, "no progress bar")
+	n.own = nil
+	f.VisitAll(func(fl *pflag.Flag) {
+		if !before[fl.Name] {
+			n.own = append(n.own, fl.Name)
+		}
+	})
+}
+
+// options returns the training options with the language's defaults for
+// every size flag the user did not set (set reports whether a flag was
+// given).
+func (n *nerTrainFlags) options(set func(flag string) bool) (nerTrainOptions, error) {
+	lang := n.lang
+	if lang != "en" && lang != "zh" {
+		return nerTrainOptions{}, fmt.Errorf("--lang %q: want en or zh for a tagger", lang)
+	}
+	o := n.opts
+	cfg := &o.Config
+	def := tagger.DefaultConfig(lang)
+	pick := func(flag string, dst *int, v int) {
+		if !set(flag) {
+			*dst = v
+		}
+	}
+	pick("word-dim", &cfg.WordDim, def.WordDim)
+	pick("caps-dim", &cfg.CapsDim, def.CapsDim)
+	pick("char-dim", &cfg.CharDim, def.CharDim)
+	pick("char-hidden", &cfg.CharHidden, def.CharHidden)
+	pick("max-word-len", &cfg.MaxWordLen, def.MaxWordLen)
+	pick("bigram-dim", &cfg.BigramDim, def.BigramDim)
+	pick("seg-dim", &cfg.SegDim, def.SegDim)
+	pick("hidden", &cfg.Hidden, def.Hidden)
+	pick("min-count", &cfg.MinCount, def.MinCount)
+	cfg.Lang = lang
+	if lang == "zh" && (set("caps-dim") || set("char-dim")) {
+		return o, fmt.Errorf("--caps-dim and --char-dim are English features (Chinese tokens are characters)")
+	}
+	return o, nil
+}
+
+// nerTrainLong is the help text on tagger training, shared by `mulan ner
+// train` and `mulan finetune --task ner`.
+const nerTrainLong = `English (--lang en) reads CoNLL column files (token first, tag last;
+-DOCSTART- lines and blank lines separate documents and sentences) and
+represents each word by a lowercased word embedding, a capitalisation-pattern
+embedding and a character BiLSTM. Chinese (--lang zh) reads one character per
+line and uses character, character-bigram and gse word-position (BMES)
+embeddings.
+
+Tags may be in IOB1, IOB2 (BIO), IOBES or BMES (detected, or --file-scheme).
+The CRF is trained in --scheme bioes (default) or bio, converted losslessly,
+and predictions are written back in the file's scheme. Forbidden transitions
+are pinned in the CRF, so every prediction is a valid sequence.
+
+Every epoch prints the training loss, the dev set's conlleval F1 and the speed;
+the model is saved to --out (atomically) whenever the dev F1 improves, and
+training stops after --patience epochs without improvement. The defaults are
+Lample et al.'s: SGD (momentum 0.9) with learning rate 0.015 decayed as
+lr/(1+0.05·epoch) on the loss summed over batches of 10, clipping at 5, dropout
+0.5. Runs are reproducible given --seed.`
+
+func init() {
+	ner := &cobra.Command{
+		Use:   "ner",
+		Short: "Named-entity recognition: train, apply and score BiLSTM-CRF taggers",
+		Long: `Ner trains BiLSTM-CRF taggers for named entities (or any chunk tagging) on
+CoNLL column files (English: word ... tag) or character-per-line files
+(Chinese: char tag), tags new text, and scores taggers with conlleval.
+
+'mulan finetune --task ner', 'mulan evaluate' and 'mulan predict' run the same
+code as 'ner train', 'ner evaluate' and 'ner predict'.`,
+	}
+
+	var tf nerTrainFlags
+	train := &cobra.Command{
+		Use:   "train --train FILE [--valid FILE] [--lang en|zh] --out TAGGER [options]",
+		Short: "Train a BiLSTM-CRF tagger, keeping the epoch with the best dev F1",
+		Long:  "Train fits a BiLSTM-CRF tagger (Lample et al. 2016).\n\n" + nerTrainLong,
+		Example: `  mulan ner train --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
+  mulan ner train --lang zh --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner
+  mulan ner train --lang zh --train msra_ner_zh/train.txt --valid-frac 0.05 --out msra.ner
+  mulan ner train --train train.conll --valid dev.conll --optimizer adam --lr 0.001 --epochs 30 --out my.ner`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, err := tf.options(cmd.Flags().Changed)
+			if err != nil {
+				return err
+			}
+			return runNERTrain(o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	tf.add(train.Flags(), true)
 
 	var po nerPredictOptions
 	predict := &cobra.Command{
@@ -338,7 +395,7 @@ line: {"tokens": [...], "tags": [...], "entities": [{"start", "end", "type",
 			if po.Model == "" {
 				return fmt.Errorf("ner predict needs --model")
 			}
-			return runNERPredict(po, cmd.InOrStdin(), cmd.OutOrStdout())
+			return runNERPredict(nil, po, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
 	predict.Flags().StringVar(&po.Model, "model", "", "tagger model file")
@@ -359,7 +416,7 @@ standard error.`,
 			if eo.Model == "" || eo.Test == "" {
 				return fmt.Errorf("ner evaluate needs --model and --test")
 			}
-			return runNEREvaluate(eo, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runNEREvaluate(nil, eo, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	evaluate.Flags().StringVar(&eo.Model, "model", "", "tagger model file")

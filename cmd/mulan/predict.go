@@ -48,7 +48,7 @@ func init() {
 	)
 	c := &cobra.Command{
 		Use:   "predict --model MODEL [--k N] [--json] < texts.txt",
-		Short: "Classify texts from stdin, one per line: label and probability",
+		Short: "Classify texts (label and probability) or tag sentences (tags or entity spans), one per line of stdin",
 		Long: `Predict reads standard input line by line and writes, for every line, the
 model's most probable label and its probability separated by a tab; with
 --k N the N most probable labels as label<TAB>prob pairs on that line (--k 0:
@@ -58,18 +58,32 @@ With --json each output line is a JSON object {"text": ..., "predictions":
 [{"label": ..., "prob": ...}, ...]}.
 
 The model is any classifier file mulan writes (today: linear classifiers from
-'mulan finetune --arch linear'); it tokenizes the text as in training.`,
+'mulan finetune --arch linear'); it tokenizes the text as in training.
+
+A named-entity tagger (from 'mulan finetune --task ner' or 'mulan ner train')
+tags as 'mulan ner predict' does: each line is a sentence (space-separated
+tokens for English, every non-space character a token for Chinese); the
+output is the tags, space separated, or with --json one object per line with
+"tokens", "tags" and "entities" ({"start", "end", "type", "text"}, end
+exclusive).`,
 		Example: `  echo "a gorgeous , witty , seductive movie ." | mulan predict --model sst2.lin
   mulan predict --model trec.lin --k 3 < questions.txt
-  mulan predict --model chnsenticorp.lin --json < reviews.txt`,
+  mulan predict --model chnsenticorp.lin --json < reviews.txt
+  echo "EU rejects German call to boycott British lamb ." | mulan predict --model en.ner --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" {
 				return fmt.Errorf("predict needs --model")
 			}
-			m, err := loadClassifier(model)
+			m, tg, err := loadModel(model)
 			if err != nil {
 				return err
+			}
+			if tg != nil {
+				if cmd.Flags().Changed("k") {
+					return fmt.Errorf("%s: --k is not used by tagger models", model)
+				}
+				return runNERPredict(tg, nerPredictOptions{Model: model, JSON: asJSON}, cmd.InOrStdin(), cmd.OutOrStdout())
 			}
 			labels := m.Labels()
 			in := bufio.NewReaderSize(cmd.InOrStdin(), 1<<16)
