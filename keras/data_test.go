@@ -1,6 +1,7 @@
 package keras
 
 import (
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -16,25 +17,7 @@ import (
 // test when it is absent.
 func sharedData(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared data not found at %s", data)
-	}
-	return data
+	return shared.Data(t)
 }
 
 // readSentiment returns the token lists and 0/1 labels of a labelled TSV.

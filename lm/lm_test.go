@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"math"
 	"math/rand"
 	"os"
@@ -106,11 +107,7 @@ func TestOverfitRepeatedText(t *testing.T) {
 
 func repoData(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s not present: %v", p, err)
-	}
-	return p
+	return shared.Data(t, rel)
 }
 
 // Training a character LSTM briefly on real text lowers the validation

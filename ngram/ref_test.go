@@ -3,6 +3,7 @@ package ngram
 import (
 	"bufio"
 	"bytes"
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,27 +12,12 @@ import (
 	"testing"
 )
 
-// sharedDir returns ../shared below the repository root (the directory with
-// go.mod), or skips the test when it is absent.
+// sharedDir returns ../shared/sub beside the repository root, skipping the test when absent.
 func sharedDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	p, err := shared.Path(sub)
 	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s absent: %v", p, err)
+		t.Skipf("shared file needed by this test: %v", err)
 	}
 	return p
 }
