@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mulan-nlp/mulan/ensemble"
 	"github.com/mulan-nlp/mulan/lm"
 	"github.com/mulan-nlp/mulan/progress"
 )
@@ -23,13 +24,19 @@ tokenizer and vocabulary stored in the model, streams it as training does
 every token is scored once, --batch 1 giving each token its full history)
 and prints the perplexity over all tokens including one </s> per line, the
 token count, and the cross-entropy in bits per token and bits per character
-(non-space characters plus one per line end; for a char model the two agree).`,
+(non-space characters plus one per line end; for a char model the two agree).
+A mixture manifest written by 'mulan mix' is scored as 'mulan mix perplexity'
+does (sentence by sentence; the mixture's and every member's perplexity).`,
 		Example: `  mulan perplexity --model ptb.lm --text ptb.test.txt
-  mulan perplexity --model zh-char.lm --text held-out.txt`,
+  mulan perplexity --model zh-char.lm --text held-out.txt
+  mulan perplexity --model ptb.mix --text ptb.test.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" || text == "" {
 				return fmt.Errorf("--model and --text are required")
+			}
+			if ensemble.IsManifest(model) {
+				return mixPerplexity(cmd, model, text)
 			}
 			m, err := lm.Load(model)
 			if err != nil {
