@@ -13,3 +13,6 @@ race -run 'CountText' ./vocab/                                      # parallel c
 race -run 'ChineseConcurrent|Lines' ./tokenize/                     # shared gse segmenter, parallel batches
 race -run 'KNByHand|KatzByHand|PruneByHand|KenLMReference' ./ngram/builder/   # parallel estimation
 race -run 'RoundTripKenLM|MixModel|QueryParallel' ./ngram/          # parallel ARPA writer, mixing, query
+race -run 'ParallelMatchesSerial' ./optim/                          # parallel parameter updates
+race -run 'TuneMatchesGridSearch' ./ensemble/                      # members scored in parallel
+race ./linear/                                                      # Hogwild tests skip themselves under -race
