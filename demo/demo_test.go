@@ -24,6 +24,9 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: n-gram counts %v", lang, n)
 		}
 	}
+	if !(res.CharPPLAfter < res.CharPPLBefore/2) {
+		t.Errorf("char LM: held-out perplexity %.1f before, %.1f after training", res.CharPPLBefore, res.CharPPLAfter)
+	}
 	if res.Pieces["en"] < 1 || res.Pieces["zh"] > 1.5 {
 		t.Errorf("pieces per unit %v", res.Pieces)
 	}
