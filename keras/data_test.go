@@ -42,39 +42,8 @@ func readSentiment(t *testing.T, path string, tok func(string) []string) ([][]st
 	return docs, y
 }
 
-// sentimentVocab numbers the tokens seen at least minCount times in docs
-// from 2 on, in order of first occurrence (0 is padding, 1 unknown).
-func sentimentVocab(docs [][]string, minCount int) map[string]int32 {
-	count := map[string]int{}
-	for _, d := range docs {
-		for _, w := range d {
-			count[w]++
-		}
-	}
-	ids := map[string]int32{}
-	for _, d := range docs {
-		for _, w := range d {
-			if _, ok := ids[w]; !ok && count[w] >= minCount {
-				ids[w] = int32(len(ids) + 2)
-			}
-		}
-	}
-	return ids
-}
-
-func encodeSentiment(docs [][]string, ids map[string]int32, maxLen int) [][]int32 {
-	seqs := make([][]int32, len(docs))
-	for i, d := range docs {
-		seqs[i] = make([]int32, len(d))
-		for j, w := range d {
-			if id, ok := ids[w]; ok {
-				seqs[i][j] = id
-			} else {
-				seqs[i][j] = 1
-			}
-		}
-	}
-	return PadSequences(seqs, maxLen)
+func encodeSentiment(docs [][]string, ids Vocabulary, maxLen int) [][]int32 {
+	return PadSequences(ids.Sequences(docs), maxLen)
 }
 
 // TestSentimentSeedExample trains the seed's Keras example on SST-2 and
@@ -124,10 +93,10 @@ func TestSentimentSeedExample(t *testing.T) {
 				}
 				docs, y = td, ty
 			}
-			ids := sentimentVocab(docs, 2)
+			ids := FitVocabulary(docs, 2)
 			x, xv := encodeSentiment(docs, ids, tc.maxLen), encodeSentiment(devDocs, ids, tc.maxLen)
 			m := Sequential(
-				Embedding(len(ids)+2, 64, MaskZero()),
+				Embedding(ids.Size(), 64, MaskZero()),
 				Dropout(0.3),
 				SimpleRNN(64, ReturnSequences()),
 				SimpleRNN(64),

@@ -151,39 +151,9 @@ func read(path string, tok func(string) []string) ([][]string, []float32, error)
 	return toks, y, nil
 }
 
-// vocabulary numbers the tokens seen at least minCount times in docs from 2
-// on, in order of first occurrence (0 is padding, 1 unknown).
-func vocabulary(docs [][]string, minCount int) map[string]int32 {
-	count := map[string]int{}
-	for _, d := range docs {
-		for _, t := range d {
-			count[t]++
-		}
-	}
-	ids := map[string]int32{}
-	for _, d := range docs {
-		for _, t := range d {
-			if _, ok := ids[t]; !ok && count[t] >= minCount {
-				ids[t] = int32(len(ids) + 2)
-			}
-		}
-	}
-	return ids
-}
-
 // encode maps docs to ids padded (and truncated) to maxLen.
-func encode(docs [][]string, ids map[string]int32, maxLen int) [][]int32 {
-	seqs := make([][]int32, len(docs))
-	for i, d := range docs {
-		seqs[i] = make([]int32, len(d))
-		for j, t := range d {
-			if id, ok := ids[t]; ok {
-				seqs[i][j] = id
-			} else {
-				seqs[i][j] = 1
-			}
-		}
-	}
+func encode(docs [][]string, ids keras.Vocabulary, maxLen int) [][]int32 {
+	seqs := ids.Sequences(docs)
 	var opts []keras.PadOption
 	if *truncPost {
 		opts = append(opts, keras.TruncatePost())
@@ -234,9 +204,9 @@ func run(dir string, s settings) error {
 		}
 		docs, y = td, ty
 	}
-	ids := vocabulary(docs, s.minCount)
+	ids := keras.FitVocabulary(docs, s.minCount)
 	x, xv := encode(docs, ids, s.maxLen), encode(devDocs, ids, s.maxLen)
-	layers := []keras.Layer{keras.Embedding(len(ids)+2, 64, embOpts()...)}
+	layers := []keras.Layer{keras.Embedding(ids.Size(), 64, embOpts()...)}
 	if s.dropout > 0 {
 		layers = append(layers, keras.Dropout(s.dropout))
 	}
