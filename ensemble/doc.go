@@ -1,6 +1,7 @@
-// Package ensemble combines language models of different kinds (back-off
-// n-gram models of package ngram and neural LMs of package lm) by linear
-// interpolation: p(w | h) = Σ_i λ_i p_i(w | h), with the weights λ tuned by EM
+// Package ensemble combines models: text classifiers by weighted averaging
+// or routing by language (see the section below), and language models of
+// different kinds (back-off n-gram models of package ngram and neural LMs of
+// package lm) by linear interpolation: p(w | h) = Σ_i λ_i p_i(w | h), with the weights λ tuned by EM
 // on held-out text, perplexity of a text under the mixture, and a small JSON
 // manifest that names the member files and their weights.
 //
@@ -30,6 +31,26 @@
 // white space, so a neural member must use lm's "space" tokenizer and be a
 // forward LM. Open and NewMixture refuse anything else with a message that
 // names the members and the words that differ.
+//
+// # Classifier ensembles and language routing
+//
+// The package also combines text classifiers (anything with Labels and Probs,
+// the Classifier interface): an Ensemble averages its members' label
+// probabilities with weights λ, p(y|x) = Σ_i λ_i p_i(y|x), tuned on labelled
+// dev data by the same EM update applied to the gold labels' probabilities
+// (λ_i ← (1/T) Σ_t λ_i p_i(gold_t|x_t) / Σ_j λ_j p_j(gold_t|x_t)), which
+// maximises the concave dev log-likelihood; DevProbs reports each member's
+// and the ensemble's dev accuracy. A Router holds one classifier per
+// language (en, zh) and sends each text to the member of its language as
+// package langid identifies it: text of one language whole, mixed text
+// segment by segment (probabilities averaged, weighted by segment length),
+// text of unknown language to a declared fallback member or else to the
+// member of its majority script. Members must share a label set, in any
+// order (they are aligned by label name); anything else is refused. Both are
+// saved as modelfile containers (kinds "classifier-ensemble" and
+// "language-router", version 1) holding JSON that names the member files
+// relative to the container; the caller injects a Loader to open members, so
+// the package depends on no classifier package.
 //
 // The package is hand-written because mixing models needs their per-token
 // probabilities, which only mulan's own packages expose. The EM update is
