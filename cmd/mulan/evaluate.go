@@ -14,6 +14,7 @@ import (
 	"github.com/mulan-nlp/mulan/metrics"
 	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/tagger"
+	"github.com/mulan-nlp/mulan/transfer"
 )
 
 // classifier is what evaluate and predict need from a classifier model file
@@ -28,6 +29,9 @@ type classifier interface {
 var classifierKinds = map[string]func(name string, h modelfile.Header, payload []byte) (classifier, error){
 	linear.Kind: func(name string, h modelfile.Header, p []byte) (classifier, error) {
 		return linear.Decode(name, h, p)
+	},
+	transfer.Kind: func(name string, h modelfile.Header, p []byte) (classifier, error) {
+		return transfer.Decode(name, h, p)
 	},
 }
 

@@ -2,19 +2,38 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
+	mathrand "math/rand"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mulan-nlp/mulan/corpus"
 	"github.com/mulan-nlp/mulan/linear"
+	"github.com/mulan-nlp/mulan/lm"
+	"github.com/mulan-nlp/mulan/transfer"
+	"github.com/mulan-nlp/mulan/vocab"
 )
 
 // finetuneClassifyOnly are the finetune flags that only --task classify uses.
-var finetuneClassifyOnly = []string{"arch", "dim", "word-ngrams", "bucket", "threads", "text-col", "label-col", "encoding", "lower"}
+var finetuneClassifyOnly = append([]string{"arch", "dim", "word-ngrams", "bucket", "threads", "text-col", "label-col", "encoding", "lower"}, finetuneNeuralOnly...)
+
+// finetuneNeuralOnly are the flags only the neural classifiers (--arch rnn,
+// lstm, transformer) use.
+var finetuneNeuralOnly = []string{"base", "tokenizer", "emb", "layers", "heads", "context", "max-len", "head-hidden",
+	"factor", "no-discriminative", "no-unfreeze", "no-stlr"}
+
+// finetuneLinearOnly are the --task classify flags the neural classifiers
+// refuse.
+var finetuneLinearOnly = []string{"dim", "word-ngrams", "bucket", "threads", "lang", "lower"}
+
+// finetuneSharedWithNER are tagger flags the neural classifiers also read.
+var finetuneSharedWithNER = []string{"batch", "clip", "hidden"}
 
 // refuseFlags returns an error naming the first of flags that was given
 // (set reports that) although it is not used in this case (why: "by --task
@@ -37,11 +56,12 @@ func init() {
 		seed                    uint64
 		task                    string
 		ner                     nerTrainFlags
+		nf                      neuralFlags
 	)
 	cfg := linear.DefaultConfig()
 	c := &cobra.Command{
 		Use:   "finetune [--task classify|ner] --train FILE [--valid FILE] --out MODEL [options]",
-		Short: "Train a text classifier (fastText-style linear model) or a named-entity tagger (BiLSTM-CRF)",
+		Short: "Train a text classifier (fastText-style linear model or fine-tuned neural LM) or a named-entity tagger (BiLSTM-CRF)",
 		Long: `Finetune trains a text classifier on a labelled file and writes it as a model
 file that 'mulan evaluate' and 'mulan predict' read.
 
@@ -52,8 +72,23 @@ by --threads goroutines updating shared weights without locks (Hogwild), as
 fastText does. The defaults are fastText's supervised defaults (dim 100, lr
 0.1, 5 epochs, unigrams, 2M buckets, min count 1). With --threads 1 a run is
 reproducible bit for bit given --seed; with several threads it is not, as
-with fastText. Neural architectures (fine-tuning a pretrained language model)
-are not built yet.
+with fastText.
+
+--arch rnn, lstm or transformer is ULMFiT-style transfer learning: the
+encoder of a neural language model (--base, written by 'mulan pretrain'; or,
+without --base, a fresh one of that architecture trained from scratch on the
+task, sized by --emb, --hidden, --layers, --heads, --context, with the
+--tokenizer vocabulary of the training texts) is followed by concat pooling
+([last, max, mean] of the top layer over each text) and a head (dropout,
+dense --head-hidden units with ReLU, dropout, dense to the labels). Training
+uses Adam with three techniques, each switchable off: discriminative learning
+rates (the head at --lr, each layer group below at the one above divided by
+--factor; --no-discriminative), gradual unfreezing (epoch e trains the top e
+groups: the head, then also the top layer, ...; --no-unfreeze) and the
+slanted triangular schedule (--no-stlr). Batches (--batch, default 32) hold
+texts of similar length, padded; texts are cut at --max-len tokens. Defaults:
+--epoch 4, --lr 0.01, no --clip. Dev accuracy is printed after every epoch.
+The model file holds the fine-tuned LM with its tokenizer and vocabulary.
 
 The training file holds one example per record: TSV/CSV with a header (text
 and label columns found by name, or --text-col/--label-col), JSON lines,
@@ -79,6 +114,8 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 		Example: `  mulan finetune --arch linear --train sst2/train.tsv --valid sst2/dev.tsv --word-ngrams 2 --out sst2.lin
   mulan finetune --arch linear --train chnsenticorp/train.tsv --valid chnsenticorp/dev.tsv --lang zh --out zh.lin
   mulan finetune --arch linear --train trec/train.tsv --label-col coarse --text-col question --lang en --out trec.lin
+  mulan finetune --arch lstm --base wiki.lm --train sst2/train.tsv --valid sst2/dev.tsv --out sst2.clf
+  mulan finetune --arch lstm --tokenizer word --emb 100 --hidden 100 --layers 1 --train sst2/train.tsv --valid sst2/dev.tsv --out scratch.clf
   mulan finetune --task ner --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
   mulan finetune --task ner --lang zh --scheme bio --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner`,
 		Args: cobra.NoArgs,
@@ -86,7 +123,41 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 			set := cmd.Flags().Changed
 			switch task {
 			case "classify":
+				if arch == "rnn" || arch == "lstm" || arch == "transformer" {
+					own := slices.DeleteFunc(slices.Clone(ner.own), func(f string) bool { return slices.Contains(finetuneSharedWithNER, f) })
+					if err := refuseFlags(set, "by --task classify", own); err != nil {
+						return err
+					}
+					if err := refuseFlags(set, "with --arch "+arch, finetuneLinearOnly); err != nil {
+						return err
+					}
+					nf.arch, nf.train, nf.valid, nf.out, nf.quiet, nf.seed = arch, train, valid, out, quiet, seed
+					nf.epochs, nf.lr, nf.minCount = 4, 0.01, 1
+					if set("epoch") {
+						nf.epochs = cfg.Epoch
+					}
+					if set("lr") {
+						nf.lr = cfg.LR
+					}
+					if set("min-count") {
+						nf.minCount = cfg.MinCount
+					}
+					nf.batch, nf.clip, nf.hidden = 32, 0, 0
+					if set("batch") {
+						nf.batch = ner.opts.Config.Batch
+					}
+					if set("clip") {
+						nf.clip = ner.opts.Config.Clip
+					}
+					if set("hidden") {
+						nf.hidden = ner.opts.Config.Hidden
+					}
+					return runTransferClassify(&nf, &data, set, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				}
 				if err := refuseFlags(set, "by --task classify", ner.own); err != nil {
+					return err
+				}
+				if err := refuseFlags(set, "with --arch "+arch, finetuneNeuralOnly); err != nil {
 					return err
 				}
 			case "ner":
@@ -128,11 +199,9 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 			switch arch {
 			case "linear":
 			case "":
-				return fmt.Errorf("finetune needs --arch (linear)")
-			case "rnn", "lstm", "transformer", "awd-lstm":
-				return fmt.Errorf("--arch %s: fine-tuning neural classifiers is not built yet (available: linear)", arch)
+				return fmt.Errorf("finetune needs --arch (linear, rnn, lstm or transformer)")
 			default:
-				return fmt.Errorf("unknown --arch %q (available: linear)", arch)
+				return fmt.Errorf("unknown --arch %q (available: linear, rnn, lstm, transformer)", arch)
 			}
 			if train == "" || out == "" {
 				return fmt.Errorf("finetune needs --train and --out")
@@ -180,7 +249,7 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 	}
 	f := c.Flags()
 	f.StringVar(&task, "task", "classify", "classify (text classifier) or ner (named-entity tagger)")
-	f.StringVar(&arch, "arch", "", "model architecture: linear (neural ones are not built yet)")
+	f.StringVar(&arch, "arch", "", "model architecture: linear, rnn, lstm or transformer")
 	f.StringVar(&train, "train", "", "labelled training file")
 	f.StringVar(&valid, "valid", "", "labelled validation file (accuracy printed at the end)")
 	f.StringVar(&out, "out", "", "model file to write")
@@ -197,5 +266,146 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 	f.Uint64Var(&seed, "seed", 1, "random seed")
 	f.BoolVar(&quiet, "quiet", false, "no progress output")
 	ner.add(f, false)
+	nf.add(c)
 	register(c)
+}
+
+// neuralFlags are the settings of a neural (LM-based) classifier.
+type neuralFlags struct {
+	arch, train, valid, out, base, tokenizer string
+	quiet                                    bool
+	seed                                     uint64
+	epochs, batch, minCount, hidden          int
+	lr, clip, factor                         float64
+	lmCfg                                    lm.Config
+	head                                     transfer.HeadConfig
+	noDisc, noUnfreeze, noSTLR               bool
+}
+
+func (n *neuralFlags) add(c *cobra.Command) {
+	f := c.Flags()
+	d := transfer.DefaultHead()
+	f.StringVar(&n.base, "base", "", "neural: pretrained language model (mulan pretrain) whose encoder is fine-tuned (default: train one from scratch)")
+	f.StringVar(&n.tokenizer, "tokenizer", "word", "neural, from scratch: space, word, zh-word, char or subword:MODEL")
+	f.IntVar(&n.lmCfg.Emb, "emb", 0, "neural, from scratch: embedding width (default: the architecture's, as in pretrain)")
+	f.IntVar(&n.lmCfg.Layers, "layers", 0, "neural, from scratch: recurrent layers or transformer blocks")
+	f.IntVar(&n.lmCfg.Heads, "heads", 0, "neural, from scratch: attention heads (transformer)")
+	f.IntVar(&n.lmCfg.Context, "context", 0, "neural, from scratch: transformer positions")
+	f.IntVar(&n.head.MaxLen, "max-len", d.MaxLen, "neural: tokens read per text (0: all; a transformer reads at most its context)")
+	f.IntVar(&n.head.Hidden, "head-hidden", d.Hidden, "neural: hidden units of the classifier head")
+	f.Float64Var(&n.factor, "factor", 2.6, "neural: learning-rate divisor from one layer group to the one below")
+	f.BoolVar(&n.noDisc, "no-discriminative", false, "neural: one learning rate for all layer groups")
+	f.BoolVar(&n.noUnfreeze, "no-unfreeze", false, "neural: train all layer groups from the first epoch")
+	f.BoolVar(&n.noSTLR, "no-stlr", false, "neural: constant learning rate instead of the slanted triangular schedule")
+}
+
+// runTransferClassify trains an LM-based classifier (package transfer).
+func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool, stdout, stderr io.Writer) error {
+	if n.train == "" || n.out == "" {
+		return fmt.Errorf("finetune needs --train and --out")
+	}
+	if n.base != "" {
+		for _, fl := range []string{"tokenizer", "emb", "layers", "heads", "context", "hidden", "min-count"} {
+			if set(fl) {
+				return fmt.Errorf("--%s is not used with --base (the encoder is the pretrained LM's)", fl)
+			}
+		}
+	}
+	if n.seed > math.MaxInt64 {
+		return fmt.Errorf("--seed %d: too large (at most %d)", n.seed, int64(math.MaxInt64))
+	}
+	recs, err := readLabelled(n.train, data)
+	if err != nil {
+		return err
+	}
+	var vrecs []corpus.Record
+	if n.valid != "" {
+		if vrecs, err = readLabelled(n.valid, data); err != nil {
+			return err
+		}
+	}
+	var labels []string
+	for _, r := range recs {
+		labels = append(labels, r.Label)
+	}
+	slices.Sort(labels)
+	labels = slices.Compact(labels)
+	if len(labels) < 2 {
+		return fmt.Errorf("%s: need at least 2 labels, found %d", n.train, len(labels))
+	}
+	var base *lm.LM
+	if n.base != "" {
+		if base, err = lm.Load(n.base); err != nil {
+			return err
+		}
+		if base.Cfg.Arch != n.arch {
+			return fmt.Errorf("--arch %s but %s is a %s language model", n.arch, n.base, base.Cfg.Arch)
+		}
+	} else {
+		cfg, err := lm.DefaultConfig(n.arch)
+		if err != nil {
+			return err
+		}
+		for _, v := range []struct {
+			dst *int
+			val int
+		}{{&cfg.Emb, n.lmCfg.Emb}, {&cfg.Hidden, n.hidden}, {&cfg.Layers, n.lmCfg.Layers}, {&cfg.Heads, n.lmCfg.Heads}, {&cfg.Context, n.lmCfg.Context}} {
+			if v.val != 0 {
+				*v.dst = v.val
+			}
+		}
+		texts := make([]string, len(recs))
+		for i, r := range recs {
+			texts[i] = r.Text
+		}
+		if base, err = lm.NewFromLines(cfg, n.tokenizer, texts, vocab.Options{MinCount: int64(n.minCount)}, int64(n.seed)); err != nil {
+			return err
+		}
+	}
+	clf, err := transfer.New(base, labels, n.head, mathrand.New(mathrand.NewSource(int64(n.seed))))
+	if err != nil {
+		return err
+	}
+	examples := func(rs []corpus.Record) []transfer.Example {
+		id := make(map[string]int, len(labels))
+		for i, l := range labels {
+			id[l] = i
+		}
+		exs := make([]transfer.Example, len(rs))
+		for i, r := range rs {
+			lab, ok := id[r.Label]
+			if !ok {
+				lab = -1 // unknown to the model: always wrong
+			}
+			exs[i] = transfer.Example{Text: r.Text, Label: lab}
+		}
+		return exs
+	}
+	o := transfer.TrainOptions{Epochs: n.epochs, Batch: n.batch, LR: n.lr, Clip: n.clip, Factor: n.factor,
+		Discriminative: !n.noDisc, Unfreeze: !n.noUnfreeze, STLR: !n.noSTLR, Seed: int64(n.seed)}
+	log := stderr
+	if n.quiet {
+		log = nil
+	}
+	from := "from scratch"
+	if n.base != "" {
+		from = "from " + n.base
+	}
+	fmt.Fprintf(stdout, "fine-tuning a %s classifier %s (%d layer groups + head, %d labels: %s) on %d examples\n",
+		n.arch, from, len(clf.Groups())-1, len(labels), strings.Join(labels, " "), len(recs))
+	_, err = transfer.Train(clf, examples(recs), examples(vrecs), o, log, func(st transfer.EpochStats) {
+		fmt.Fprintf(stdout, "epoch %d: trained %s, loss %.4f, train accuracy %.4f", st.Epoch, strings.Join(st.Trained, "+"), st.Loss, st.TrainAcc)
+		if len(vrecs) > 0 {
+			fmt.Fprintf(stdout, ", dev accuracy %.4f", st.DevAcc)
+		}
+		fmt.Fprintf(stdout, " (%v)\n", st.Duration.Round(time.Millisecond))
+	})
+	if err != nil {
+		return err
+	}
+	if err := clf.Save(n.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", n.out)
+	return nil
 }

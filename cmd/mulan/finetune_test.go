@@ -96,7 +96,7 @@ func TestFinetuneEvaluatePredict(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"finetune", "--arch", "lstm", "--train", train, "--out", model}, "not built yet"},
+		{[]string{"finetune", "--arch", "awd-lstm", "--train", train, "--out", model}, `unknown --arch "awd-lstm"`},
 		{[]string{"finetune", "--arch", "linear", "--train", empty, "--valid", "", "--out", model}, "no records"},
 		{[]string{"evaluate", "--model", model, "--test", unknown}, `unknown.tsv:3: label "neutral" is not one of the model's labels (neg, pos)`},
 		{[]string{"evaluate", "--model", otherModel, "--test", dev}, `a "ngram-binary" model file is not a classifier`},
