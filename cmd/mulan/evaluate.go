@@ -169,8 +169,10 @@ scikit-learn's classification_report (precision, recall, F1 and support per
 label, then accuracy, macro and weighted averages) and the confusion matrix
 (rows: true label, columns: predicted label).
 
-The model is any classifier file mulan writes (today: linear classifiers from
-'mulan finetune --arch linear'); it re-tokenizes the text as in training.
+The model is any classifier file mulan writes: a linear classifier
+('mulan finetune --arch linear'), a neural one ('mulan finetune --arch lstm',
+with or without --base), an ensemble ('mulan ensemble') or a language router
+('mulan route'); it re-tokenizes the text as in training.
 The file is read as 'mulan finetune' reads it (--format, --text-col,
 --label-col); in fastText files with several labels per line the first is the
 gold label. A label in the file that the model does not know is an error

@@ -57,8 +57,10 @@ every label). Every input line, empty ones included, gives one output line.
 With --json each output line is a JSON object {"text": ..., "predictions":
 [{"label": ..., "prob": ...}, ...]}.
 
-The model is any classifier file mulan writes (today: linear classifiers from
-'mulan finetune --arch linear'); it tokenizes the text as in training.
+The model is any classifier file mulan writes: a linear classifier
+('mulan finetune --arch linear'), a neural one ('mulan finetune --arch lstm',
+with or without --base), an ensemble ('mulan ensemble') or a language router
+('mulan route'); it tokenizes the text as in training.
 
 A named-entity tagger (from 'mulan finetune --task ner' or 'mulan ner train')
 tags as 'mulan ner predict' does: each line is a sentence (space-separated
