@@ -3,6 +3,7 @@ package langid
 import (
 	"bufio"
 	"fmt"
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,7 +14,7 @@ import (
 )
 
 // dataDir is the shared data directory relative to this package.
-const dataDir = "../../shared/data"
+var dataDir, _ = shared.Path("data") // "" when absent: the tests that need it skip
 
 func mustDefault(t testing.TB) *Identifier {
 	t.Helper()

@@ -2,6 +2,7 @@ package subword
 
 import (
 	"bufio"
+	"github.com/mulan-nlp/mulan/internal/shared"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // dataDir is the shared data collection, outside the repository.
-const dataDir = "../../shared/data"
+var dataDir, _ = shared.Path("data") // "" when absent: the tests that need it skip
 
 func dataFile(t testing.TB, rel string) string {
 	t.Helper()
