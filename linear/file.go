@@ -67,10 +67,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 
 // Save writes the model to path atomically.
 func (m *Model) Save(path string) error {
-	return modelfile.WriteAtomic(path, func(w io.Writer) error {
-		_, err := m.WriteTo(w)
-		return err
-	})
+	return modelfile.Save(path, m)
 }
 
 // Load reads a model saved by Save.

@@ -132,10 +132,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // Save writes the model to path atomically.
 func (m *LM) Save(path string) error {
-	return modelfile.WriteAtomic(path, func(w io.Writer) error {
-		_, err := m.WriteTo(w)
-		return err
-	})
+	return modelfile.Save(path, m)
 }
 
 // Load reads a model written by Save. It refuses other kinds of model file

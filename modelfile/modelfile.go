@@ -71,6 +71,15 @@ func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	return nil
 }
 
+// Save writes m to path atomically (see WriteAtomic); every model type's
+// Save method is this call on its WriteTo.
+func Save(path string, m io.WriterTo) error {
+	return WriteAtomic(path, func(w io.Writer) error {
+		_, err := m.WriteTo(w)
+		return err
+	})
+}
+
 // Header describes a framed payload.
 type Header struct {
 	Kind    string

@@ -247,10 +247,7 @@ func (c *Classifier) WriteTo(w io.Writer) (int64, error) {
 
 // Save writes the classifier to path atomically.
 func (c *Classifier) Save(path string) error {
-	return modelfile.WriteAtomic(path, func(w io.Writer) error {
-		_, err := c.WriteTo(w)
-		return err
-	})
+	return modelfile.Save(path, c)
 }
 
 // Load reads a classifier written by Save.
