@@ -38,6 +38,19 @@
 // to an uninterrupted run. A NaN or infinite loss stops training with an
 // error wrapping ErrNonFinite that names the update.
 //
+// # Fine-tuning on the task's text
+//
+// LM.Adapt prepares stage 2 of ULMFiT (Howard & Ruder 2018), fine-tuning a
+// pretrained LM on the target task's own text: it returns a copy of the LM
+// (configuration and weights) whose vocabulary is rebuilt from the given
+// files with the LM's tokenizer. Rows of the embedding, the untied output
+// layer and the output bias are copied by token string for the specials and
+// for tokens both vocabularies hold, and set to the mean of the base's rows
+// for new tokens; AdaptStats counts them. Without files, or for a subword
+// tokenizer (whose vocabulary is the subword model's), the copy keeps the
+// vocabulary unchanged. Train the result as usual (NewTrainer);
+// SetDropouts changes the regularisation for fine-tuning.
+//
 // # Transfer: the Encoder
 //
 // LM.Encoder returns the body of the model (embedding and recurrent layers or
