@@ -20,6 +20,17 @@
 //   - the slanted triangular schedule over all updates of the run (cut
 //     fraction 0.1, ratio 32).
 //
+// With dev examples, Train scores the classifier on them after every epoch
+// (accuracy and mean cross-entropy) and, with TrainOptions.SelectBest (on
+// in DefaultTrainOptions), keeps a copy of the weights of the best epoch
+// (highest dev accuracy, then lowest dev loss, then earliest) and restores
+// it at the end; EpochStats.Kept marks the epoch whose weights are kept.
+//
+// The encoder reads each text in its LM's direction: a backward LM
+// (lm.Config.Backward) reads the tokens from the text's end, so its concat
+// pooling's "last" state is that of the first token, and a MaxLen cap keeps
+// the end of a long text.
+//
 // Texts are batched by similar length (shuffled, then sorted by length
 // within windows of 50 batches) and padded per batch; all randomness comes
 // from the seed. Models are modelfile containers of kind "lm-classifier",

@@ -31,15 +31,21 @@ type TrainOptions struct {
 	Discriminative bool
 	Unfreeze       bool // gradual unfreezing, one more group per epoch
 	STLR           bool // slanted triangular schedule (else constant)
-	Seed           int64
+	// SelectBest keeps the weights of the epoch with the best dev accuracy
+	// (ties: the lower dev loss, then the earlier epoch) and restores them
+	// when training ends. Without dev examples it has no effect: the last
+	// epoch's weights are kept.
+	SelectBest bool
+	Seed       int64
 }
 
 // DefaultTrainOptions are ULMFiT's choices with a small batch for CPU
 // training: all three techniques on, factor 2.6, lr 0.01, batch 32, 4
-// epochs, no clipping. Adam uses fastai's betas (0.8, 0.99).
+// epochs, no clipping, best-epoch selection on dev data. Adam uses fastai's
+// betas (0.8, 0.99).
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{Epochs: 4, Batch: 32, LR: 0.01, Factor: 2.6,
-		Discriminative: true, Unfreeze: true, STLR: true, Seed: 1}
+		Discriminative: true, Unfreeze: true, STLR: true, SelectBest: true, Seed: 1}
 }
 
 // EpochStats reports one epoch of training.
@@ -49,9 +55,14 @@ type EpochStats struct {
 	Loss      float64  // mean training loss
 	TrainAcc  float64
 	DevAcc    float64 // NaN without dev data
+	DevLoss   float64 // mean cross-entropy on dev; NaN without dev data
 	Duration  time.Duration
 	Updates   int
 	LastLRMul float64 // schedule multiplier at the last update
+	// Kept marks the epoch whose weights the classifier holds when Train
+	// returns (the best one with SelectBest and dev data, else the last).
+	// It is set after the last epoch, so onEpoch always sees false.
+	Kept bool
 }
 
 // SetupGroups applies the options' discriminative factors to groups (bottom
@@ -101,20 +112,79 @@ func sortedByLen(seqs [][]int32) []int {
 
 // Accuracy is the fraction of examples whose most probable label is theirs.
 func (c *Classifier) Accuracy(exs []Example, batchSize int) float64 {
+	acc, _ := c.Score(exs, batchSize)
+	return acc
+}
+
+// Score returns the accuracy and the mean cross-entropy (nats) of the
+// classifier on exs, evaluated in length-sorted batches of batchSize; both
+// are NaN when exs is empty. Every label must index the classifier's labels.
+func (c *Classifier) Score(exs []Example, batchSize int) (acc, loss float64) {
 	if len(exs) == 0 {
-		return math.NaN()
+		return math.NaN(), math.NaN()
 	}
-	texts := make([]string, len(exs))
+	seqs := make([][]int32, len(exs))
 	for i, e := range exs {
-		texts[i] = e.Text
+		seqs[i] = c.encode(e.Text)
 	}
+	batchSize = max(batchSize, 1)
+	order := sortedByLen(seqs)
+	tp := nn.NewTape(nil)
+	tp.Training, tp.NoGrad = false, true
+	C := len(c.labels)
+	probs := make([]float64, C)
+	bs := make([][]int32, 0, batchSize)
 	ok := 0
-	for i, p := range c.PredictBatch(texts, max(batchSize, 1)) {
-		if p == exs[i].Label {
-			ok++
+	for lo := 0; lo < len(order); lo += batchSize {
+		hi := min(lo+batchSize, len(order))
+		bs = bs[:0]
+		for _, i := range order[lo:hi] {
+			bs = append(bs, seqs[i])
+		}
+		tp.Reset()
+		d := c.logits(tp, bs, nil).Data()
+		for k, i := range order[lo:hi] {
+			row := d[k*C : (k+1)*C]
+			if argmaxRow(row) == exs[i].Label {
+				ok++
+			}
+			softmaxRow(probs, row)
+			loss -= math.Log(max(probs[exs[i].Label], math.SmallestNonzeroFloat64))
 		}
 	}
-	return float64(ok) / float64(len(exs))
+	return float64(ok) / float64(len(exs)), loss / float64(len(exs))
+}
+
+// argmaxRow is the index of the largest value of row (the first of ties).
+func argmaxRow(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// better reports whether epoch statistics a beat b for best-epoch
+// selection: higher dev accuracy, then lower dev loss.
+func better(a, b EpochStats) bool {
+	if a.DevAcc != b.DevAcc {
+		return a.DevAcc > b.DevAcc
+	}
+	return a.DevLoss < b.DevLoss
+}
+
+// copyWeights copies the data of params into dst (allocated when nil) and
+// returns it.
+func copyWeights(dst [][]float32, params []*nn.Param) [][]float32 {
+	if dst == nil {
+		dst = make([][]float32, len(params))
+	}
+	for i, p := range params {
+		dst[i] = append(dst[i][:0], p.Data()...)
+	}
+	return dst
 }
 
 // Train fine-tunes c (encoder and head) on train, reporting each epoch to
@@ -130,9 +200,14 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 	if len(train) == 0 {
 		return nil, fmt.Errorf("transfer: no training examples")
 	}
-	for i, e := range train {
-		if e.Label < 0 || e.Label >= len(c.labels) {
-			return nil, fmt.Errorf("transfer: training example %d has label id %d outside %d labels", i+1, e.Label, len(c.labels))
+	for _, set := range []struct {
+		what string
+		exs  []Example
+	}{{"training", train}, {"dev", dev}} {
+		for i, e := range set.exs {
+			if e.Label < 0 || e.Label >= len(c.labels) {
+				return nil, fmt.Errorf("transfer: %s example %d has label id %d outside %d labels", set.what, i+1, e.Label, len(c.labels))
+			}
 		}
 	}
 	seqs := make([][]int32, len(train))
@@ -159,6 +234,9 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 	}
 	tp := nn.NewTape(rng)
 	var stats []EpochStats
+	selecting := o.SelectBest && len(dev) > 0
+	var best [][]float32 // weights of the best epoch so far
+	bestAt := -1         // its index in stats
 	step := 0
 	var bs [][]int32
 	var targets []int32
@@ -195,14 +273,7 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 			C := len(c.labels)
 			d := logits.Data()
 			for k, y := range targets {
-				row := d[k*C : (k+1)*C]
-				best := 0
-				for j, v := range row {
-					if v > row[best] {
-						best = j
-					}
-				}
-				if best == int(y) {
+				if argmaxRow(d[k*C:(k+1)*C]) == int(y) {
 					correct++
 				}
 			}
@@ -221,13 +292,25 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 		pr.Finish()
 		st.Loss = lossSum / float64(len(train))
 		st.TrainAcc = float64(correct) / float64(len(train))
-		st.DevAcc = c.Accuracy(dev, o.Batch)
+		st.DevAcc, st.DevLoss = c.Score(dev, o.Batch)
 		st.Duration = time.Since(start)
 		stats = append(stats, st)
+		if selecting && (bestAt < 0 || better(st, stats[bestAt])) {
+			best, bestAt = copyWeights(best, all), len(stats)-1
+		}
 		if onEpoch != nil {
 			onEpoch(st)
 		}
 	}
 	optim.UnfreezeTop(groups, len(groups))
+	if selecting && bestAt != len(stats)-1 {
+		for i, p := range all {
+			copy(p.Data(), best[i])
+		}
+	}
+	if bestAt < 0 {
+		bestAt = len(stats) - 1
+	}
+	stats[bestAt].Kept = true
 	return stats, nil
 }

@@ -294,3 +294,177 @@ func TestTrainIsSeeded(t *testing.T) {
 		t.Errorf("two seeded runs differ: %v vs %v", a, b)
 	}
 }
+
+// TestSelectBestRestoresBestEpoch trains against a dev set whose labels are
+// the opposite of the training rule, so dev accuracy falls as the model
+// learns and the best epoch is an early one: with SelectBest the returned
+// classifier scores on dev exactly what that epoch scored; without it, what
+// the last epoch scored.
+func TestSelectBestRestoresBestEpoch(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	train, dev := synthetic(400, rng), synthetic(100, rng)
+	for i := range dev {
+		dev[i].Label = 1 - dev[i].Label
+	}
+	for _, selectBest := range []bool{true, false} {
+		t.Run(fmt.Sprint("select=", selectBest), func(t *testing.T) {
+			c, err := New(tinyLM(t, lm.ArchLSTM, texts(train), 1), []string{"neg", "pos"}, HeadConfig{Hidden: 20, Drop1: 0.1, Drop2: 0.1}, rand.New(rand.NewSource(2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := DefaultTrainOptions()
+			o.Epochs, o.Batch, o.LR, o.Unfreeze, o.SelectBest = 4, 16, 0.03, false, selectBest
+			var seen []bool
+			stats, err := Train(c, train, dev, o, nil, func(st EpochStats) { seen = append(seen, st.Kept) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(seen, true) {
+				t.Error("onEpoch saw Kept set")
+			}
+			kept, best := -1, 0
+			for i, s := range stats {
+				t.Logf("epoch %d: dev acc %.3f loss %.4f kept %v", s.Epoch, s.DevAcc, s.DevLoss, s.Kept)
+				if s.Kept {
+					if kept >= 0 {
+						t.Fatal("two epochs kept")
+					}
+					kept = i
+				}
+				if s.DevAcc > stats[best].DevAcc || s.DevAcc == stats[best].DevAcc && s.DevLoss < stats[best].DevLoss {
+					best = i
+				}
+			}
+			want := len(stats) - 1
+			if selectBest {
+				want = best
+				if best == len(stats)-1 {
+					t.Fatalf("the last epoch is the best on inverted dev labels; the test cannot tell selection from none")
+				}
+			}
+			if kept != want {
+				t.Fatalf("kept epoch %d, want %d", kept+1, want+1)
+			}
+			acc, loss := c.Score(dev, 7)
+			if acc != stats[kept].DevAcc || math.Abs(loss-stats[kept].DevLoss) > 1e-9 {
+				t.Errorf("returned classifier scores acc %v loss %v on dev; epoch %d scored %v %v", acc, loss, kept+1, stats[kept].DevAcc, stats[kept].DevLoss)
+			}
+			if acc != c.Accuracy(dev, 64) {
+				t.Errorf("Score accuracy %v, Accuracy %v", acc, c.Accuracy(dev, 64))
+			}
+		})
+	}
+}
+
+func TestScoreLossAndDevLabels(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	exs := synthetic(30, rng)
+	c, err := New(tinyLM(t, lm.ArchLSTM, texts(exs), 1), []string{"neg", "pos"}, DefaultHead(), rand.New(rand.NewSource(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, loss := c.Score(exs, 4)
+	var want float64
+	ok := 0
+	for _, e := range exs {
+		p := c.Probs(nil, e.Text)
+		want -= math.Log(p[e.Label])
+		if p[e.Label] > p[1-e.Label] {
+			ok++
+		}
+	}
+	want /= float64(len(exs))
+	if math.Abs(loss-want) > 1e-5 || acc != float64(ok)/float64(len(exs)) {
+		t.Errorf("Score = %v, %v; from Probs %v, %v", acc, loss, float64(ok)/float64(len(exs)), want)
+	}
+	if a, l := c.Score(nil, 4); !math.IsNaN(a) || !math.IsNaN(l) {
+		t.Errorf("Score of no examples = %v, %v, want NaN", a, l)
+	}
+	bad := []Example{{Text: "a", Label: 2}}
+	if _, err := Train(c, exs, bad, DefaultTrainOptions(), nil, nil); err == nil || !strings.Contains(err.Error(), "dev example 1 has label id 2") {
+		t.Errorf("dev label outside the labels: error %v", err)
+	}
+}
+
+// TestBackwardLMReadsReversed checks that a classifier on a backward LM
+// reads each text from its end: with the same weights, it gives a text the
+// probabilities a forward classifier gives the reversed text, batched or
+// not, before and after a save and load; the length cap keeps the first
+// tokens in reading order, i.e. the end of the text.
+func TestBackwardLMReadsReversed(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	exs := synthetic(60, rng)
+	fwd := tinyLM(t, lm.ArchLSTM, texts(exs), 1)
+	cfg := fwd.Cfg
+	cfg.Backward = true
+	bwd, err := lm.NewFromLines(cfg, "space", texts(exs), vocab.Options{}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fg, bg := fwd.Encoder().LayerGroups(), bwd.Encoder().LayerGroups()
+	for i := range fg {
+		for j := range fg[i] {
+			copy(bg[i][j].Data(), fg[i][j].Data())
+		}
+	}
+	head := HeadConfig{Hidden: 8}
+	cf, err := New(fwd, []string{"neg", "pos"}, head, rand.New(rand.NewSource(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := New(bwd, []string{"neg", "pos"}, head, rand.New(rand.NewSource(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cb.enc.Backward() || cf.enc.Backward() {
+		t.Fatal("encoders' directions are not backward and forward")
+	}
+	reversed := func(s string) string {
+		ws := strings.Fields(s)
+		slices.Reverse(ws)
+		return strings.Join(ws, " ")
+	}
+	path := filepath.Join(t.TempDir(), "b.clf")
+	if err := cb.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !loaded.LM().Cfg.Backward {
+		t.Fatal("loaded classifier's LM is not backward")
+	}
+	differ := false
+	var ts []string
+	for _, e := range exs[:20] {
+		ts = append(ts, e.Text)
+		pb, pr := cb.Probs(nil, e.Text), cf.Probs(nil, reversed(e.Text))
+		if !slices.Equal(pb, pr) {
+			t.Fatalf("%q: backward probs %v, forward on the reversed text %v", e.Text, pb, pr)
+		}
+		if pl := loaded.Probs(nil, e.Text); !slices.Equal(pl, pb) {
+			t.Fatalf("%q: probs %v after load, %v before", e.Text, pl, pb)
+		}
+		if e.Text != reversed(e.Text) && !slices.Equal(pb, cf.Probs(nil, e.Text)) {
+			differ = true
+		}
+	}
+	if !differ {
+		t.Fatal("backward and forward classifiers agree on unreversed texts; the test cannot see the direction")
+	}
+	// Batched (padded) prediction reads the same reversed rows.
+	var rev []string
+	for _, s := range ts {
+		rev = append(rev, reversed(s))
+	}
+	if pb, pf := cb.PredictBatch(ts, 6), cf.PredictBatch(rev, 6); !slices.Equal(pb, pf) {
+		t.Errorf("batched: backward %v, forward on reversed %v", pb, pf)
+	}
+	// The cap keeps the first tokens in reading order: the text's end.
+	cb.Head.MaxLen, cf.Head.MaxLen = 3, 3
+	text := "the film was very good"
+	if got, want := cb.encode(text), cf.encode("good very was"); !slices.Equal(got, want) {
+		t.Errorf("capped backward ids %v, want those of %q: %v", got, "good very was", want)
+	}
+}

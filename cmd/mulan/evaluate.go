@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -10,9 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mulan-nlp/mulan/corpus"
+	"github.com/mulan-nlp/mulan/ensemble"
+	"github.com/mulan-nlp/mulan/langid"
 	"github.com/mulan-nlp/mulan/linear"
+	"github.com/mulan-nlp/mulan/lm"
 	"github.com/mulan-nlp/mulan/metrics"
 	"github.com/mulan-nlp/mulan/modelfile"
+	"github.com/mulan-nlp/mulan/ngram"
+	"github.com/mulan-nlp/mulan/subword"
 	"github.com/mulan-nlp/mulan/tagger"
 	"github.com/mulan-nlp/mulan/transfer"
 )
@@ -35,6 +43,71 @@ var classifierKinds = map[string]func(name string, h modelfile.Header, payload [
 	},
 }
 
+// modelKinds says in words what each kind of model file is and which
+// commands read it, for errors about a file given to the wrong command.
+var modelKinds = map[string]string{
+	lm.Kind:               "a neural language model (read by 'mulan perplexity', 'mulan generate', 'mulan pretrain --init' and 'mulan finetune --base')",
+	lm.CheckpointKind:     "a language-model training checkpoint (read by 'mulan pretrain --resume')",
+	transfer.Kind:         "a neural text classifier (read by 'mulan evaluate' and 'mulan predict')",
+	linear.Kind:           "a linear text classifier (read by 'mulan evaluate' and 'mulan predict')",
+	ensemble.EnsembleKind: "a classifier ensemble (read by 'mulan evaluate' and 'mulan predict')",
+	ensemble.RouterKind:   "a language router (read by 'mulan evaluate' and 'mulan predict')",
+	tagger.Kind:           "a named-entity tagger (read by 'mulan evaluate', 'mulan predict' and 'mulan ner')",
+	ngram.BinaryKind:      "a binary n-gram model (read by 'mulan ngram query')",
+	subword.Kind:          "a subword (BPE) model (read by 'mulan subword' and as a subword:MODEL tokenizer)",
+	langid.Kind:           "a language-identification profile",
+}
+
+// whatIsFile says what the file at path is when it is a mulan model file of
+// a kind in modelKinds, an ARPA n-gram model or a mixture manifest, and ""
+// otherwise (unreadable, damaged, or of another kind). It reads only the
+// file's start.
+func whatIsFile(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte(modelfile.Magic)) && len(head) >= len(modelfile.Magic)+2 {
+		p := head[len(modelfile.Magic):]
+		kl := int(p[0]) | int(p[1])<<8
+		if len(p) >= 2+kl {
+			return modelKinds[string(p[2:2+kl])]
+		}
+		return ""
+	}
+	sc := bufio.NewScanner(bytes.NewReader(head))
+	for sc.Scan() {
+		switch line := strings.TrimSpace(sc.Text()); {
+		case line == "":
+			continue
+		case line == `\data\`:
+			return "an ARPA n-gram model (read by 'mulan ngram query')"
+		}
+		break
+	}
+	if st, err := f.Stat(); err == nil && st.Size() < 1<<20 && ensemble.IsManifest(path) {
+		if _, err := ensemble.ReadManifest(path); err != nil {
+			return ""
+		}
+		return "a language-model mixture manifest (read by 'mulan perplexity' and 'mulan mix perplexity')"
+	}
+	return ""
+}
+
+// explainModelFile returns err, or, when the file at path is a model of a
+// known kind (see whatIsFile) that the command cannot use, an error saying
+// what the file is, that want was expected, and what reads it.
+func explainModelFile(path, want string, err error) error {
+	if what := whatIsFile(path); what != "" {
+		return fmt.Errorf("%s is %s, not %s: %w", path, what, want, err)
+	}
+	return err
+}
+
 // loadModel opens a model file for evaluate and predict: a classifier of a
 // kind in classifierKinds, or a named-entity tagger (kind tagger.Kind).
 // Exactly one of the two results is non-nil when err is nil.
@@ -45,7 +118,7 @@ func loadModel(path string) (classifier, *tagger.Tagger, error) {
 	}
 	h, payload, err := modelfile.Decode(path, data)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, explainModelFile(path, "a classifier or tagger", err)
 	}
 	if h.Kind == tagger.Kind {
 		t, err := tagger.Read(path, data)
@@ -58,7 +131,11 @@ func loadModel(path string) (classifier, *tagger.Tagger, error) {
 			kinds = append(kinds, k)
 		}
 		slices.Sort(kinds)
-		return nil, nil, fmt.Errorf("%s: a %q model file is not a classifier (%s) or a tagger (%s)", path, h.Kind, strings.Join(kinds, ", "), tagger.Kind)
+		msg := fmt.Sprintf("%s: a %q model file is not a classifier (%s) or a tagger (%s)", path, h.Kind, strings.Join(kinds, ", "), tagger.Kind)
+		if what := modelKinds[h.Kind]; what != "" {
+			msg += "; it is " + what
+		}
+		return nil, nil, fmt.Errorf("%s", msg)
 	}
 	c, err := dec(path, h, payload)
 	return c, nil, err
@@ -204,11 +281,17 @@ model's language), the output is conlleval's report (--json: as JSON), and
 				if err := refuseFlags(set, "with tagger models", []string{"text-col", "label-col", "encoding", "digits"}); err != nil {
 					return fmt.Errorf("%s: %w", model, err)
 				}
+				if f, err := corpus.DetectFormat(test); data.format == "" && err == nil && !f.IsSequence() {
+					return fmt.Errorf("%s is a named-entity tagger, scored on a tagged CoNLL or character file (--format conll or chars), but %s is a %s file of classification records", model, test, f)
+				}
 				o := nerEvaluateOptions{Model: model, Test: test, Format: data.format, Output: output, JSON: asJSON}
 				return runNEREvaluate(tg, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			if err := refuseFlags(set, "with classifier models", []string{"output"}); err != nil {
 				return fmt.Errorf("%s: %w", model, err)
+			}
+			if f, err := corpus.DetectFormat(test); data.format == "" && err == nil && f.IsSequence() {
+				return fmt.Errorf("%s is a text classifier, scored on a file of labelled texts (%s), but %s is a %s file of tagged sentences", model, formatList(), test, f)
 			}
 			recs, err := readLabelled(test, &data)
 			if err != nil {

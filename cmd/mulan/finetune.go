@@ -21,12 +21,12 @@ import (
 )
 
 // finetuneClassifyOnly are the finetune flags that only --task classify uses.
-var finetuneClassifyOnly = append([]string{"arch", "dim", "word-ngrams", "bucket", "threads", "text-col", "label-col", "encoding", "lower"}, finetuneNeuralOnly...)
+var finetuneClassifyOnly = append([]string{"arch", "dim", "word-ngrams", "bucket", "threads", "text-col", "label-col", "encoding", "lower", "train-size"}, finetuneNeuralOnly...)
 
 // finetuneNeuralOnly are the flags only the neural classifiers (--arch rnn,
 // lstm, transformer) use.
 var finetuneNeuralOnly = []string{"base", "tokenizer", "emb", "layers", "heads", "context", "max-len", "head-hidden",
-	"factor", "no-discriminative", "no-unfreeze", "no-stlr"}
+	"factor", "no-discriminative", "no-unfreeze", "no-stlr", "select", "dev-fraction"}
 
 // finetuneLinearOnly are the --task classify flags the neural classifiers
 // refuse.
@@ -55,6 +55,7 @@ func init() {
 		lower, quiet            bool
 		seed                    uint64
 		task                    string
+		trainSize               int
 		ner                     nerTrainFlags
 		nf                      neuralFlags
 	)
@@ -88,7 +89,14 @@ groups: the head, then also the top layer, ...; --no-unfreeze) and the
 slanted triangular schedule (--no-stlr). Batches (--batch, default 32) hold
 texts of similar length, padded; texts are cut at --max-len tokens. Defaults:
 --epoch 4, --lr 0.01, no --clip. Dev accuracy is printed after every epoch.
-The model file holds the fine-tuned LM with its tokenizer and vocabulary.
+The dev data is --valid or, without it, --dev-fraction F: a stratified random
+fraction F of the training examples held out (seeded by --seed; every label
+keeps a training example). With dev data the weights of the epoch with the
+best dev accuracy (ties: the lower dev loss, then the earlier epoch) are kept
+and written (--select best, the default); --select last keeps the last
+epoch's. The kept epoch is printed. A dev label that the training data
+lacks is an error. The model file holds the fine-tuned LM with its tokenizer
+and vocabulary.
 
 The training file holds one example per record: TSV/CSV with a header (text
 and label columns found by name, or --text-col/--label-col), JSON lines,
@@ -103,6 +111,14 @@ tokenizer and the label set, so evaluate and predict tokenize identically.
 
 With --valid the accuracy on that file is printed at the end.
 
+--train-size N (--arch linear and the neural architectures) trains on a
+stratified random sample of N of the training examples, for learning curves:
+each label's share of the sample is its share of the file (rounded), every
+label is present when N is at least the number of labels, and the sample
+depends only on the file, N and --seed (with one seed a larger sample holds
+a smaller one as long as no label's share shrinks). It is an error when the
+file holds fewer than N examples. --dev-fraction is then taken out of the N.
+
 --task ner trains a BiLSTM-CRF named-entity tagger, exactly as 'mulan ner
 train' does (same flags and defaults; --epoch sets the maximum number of
 epochs, --valid is the dev file that selects the best epoch, --lang is en or
@@ -116,6 +132,8 @@ zh, --format conll or chars). Flags of one task are refused with the other.
   mulan finetune --arch linear --train trec/train.tsv --label-col coarse --text-col question --lang en --out trec.lin
   mulan finetune --arch lstm --base wiki.lm --train sst2/train.tsv --valid sst2/dev.tsv --out sst2.clf
   mulan finetune --arch lstm --tokenizer word --emb 100 --hidden 100 --layers 1 --train sst2/train.tsv --valid sst2/dev.tsv --out scratch.clf
+  mulan finetune --arch lstm --base wiki.lm --train trec/train.tsv --label-col coarse --text-col question --dev-fraction 0.1 --out trec.clf
+  mulan finetune --arch linear --train sst2/train.tsv --valid sst2/dev.tsv --train-size 500 --seed 3 --out sst2-500.lin
   mulan finetune --task ner --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
   mulan finetune --task ner --lang zh --scheme bio --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner`,
 		Args: cobra.NoArgs,
@@ -132,6 +150,10 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 						return err
 					}
 					nf.arch, nf.train, nf.valid, nf.out, nf.quiet, nf.seed = arch, train, valid, out, quiet, seed
+					nf.trainSize = -1
+					if set("train-size") {
+						nf.trainSize = trainSize
+					}
 					nf.epochs, nf.lr, nf.minCount = 4, 0.01, 1
 					if set("epoch") {
 						nf.epochs = cfg.Epoch
@@ -217,6 +239,13 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 			if err != nil {
 				return err
 			}
+			if set("train-size") {
+				all := len(recs)
+				if recs, err = sampleTraining(train, recs, trainSize, seed); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "using a stratified sample of %d of the %d training examples (--seed %d)\n", len(recs), all, seed)
+			}
 			log := cmd.ErrOrStderr()
 			if quiet {
 				log = nil
@@ -264,10 +293,23 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 	f.IntVar(&cfg.MinCount, "min-count", cfg.MinCount, "least number of occurrences of a word in the training data")
 	f.IntVar(&cfg.Threads, "threads", 0, "training goroutines (0: one per CPU; 1: reproducible)")
 	f.Uint64Var(&seed, "seed", 1, "random seed")
+	f.IntVar(&trainSize, "train-size", 0, "train on a stratified random sample of N training examples (seeded by --seed; default: all)")
 	f.BoolVar(&quiet, "quiet", false, "no progress output")
 	ner.add(f, false)
 	nf.add(c)
 	register(c)
+}
+
+// sampleTraining returns a stratified random sample of n of the training
+// records read from path (corpus.SampleRecords), for --train-size.
+func sampleTraining(path string, recs []corpus.Record, n int, seed uint64) ([]corpus.Record, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("--train-size %d: must be positive (omit it to train on every example)", n)
+	}
+	if n > len(recs) {
+		return nil, fmt.Errorf("--train-size %d: %s holds only %d examples", n, path, len(recs))
+	}
+	return corpus.SampleRecords(recs, n, seed)
 }
 
 // neuralFlags are the settings of a neural (LM-based) classifier.
@@ -276,7 +318,9 @@ type neuralFlags struct {
 	quiet                                    bool
 	seed                                     uint64
 	epochs, batch, minCount, hidden          int
-	lr, clip, factor                         float64
+	trainSize                                int // -1: all examples
+	lr, clip, factor, devFraction            float64
+	selectEpoch                              string
 	lmCfg                                    lm.Config
 	head                                     transfer.HeadConfig
 	noDisc, noUnfreeze, noSTLR               bool
@@ -297,6 +341,8 @@ func (n *neuralFlags) add(c *cobra.Command) {
 	f.BoolVar(&n.noDisc, "no-discriminative", false, "neural: one learning rate for all layer groups")
 	f.BoolVar(&n.noUnfreeze, "no-unfreeze", false, "neural: train all layer groups from the first epoch")
 	f.BoolVar(&n.noSTLR, "no-stlr", false, "neural: constant learning rate instead of the slanted triangular schedule")
+	f.StringVar(&n.selectEpoch, "select", "best", "neural: epoch whose weights are written: best (best dev accuracy; needs dev data) or last")
+	f.Float64Var(&n.devFraction, "dev-fraction", 0, "neural, without --valid: hold out this stratified random fraction of the training examples as dev data (seeded by --seed)")
 }
 
 // runTransferClassify trains an LM-based classifier (package transfer).
@@ -314,15 +360,47 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 	if n.seed > math.MaxInt64 {
 		return fmt.Errorf("--seed %d: too large (at most %d)", n.seed, int64(math.MaxInt64))
 	}
+	if n.selectEpoch != "best" && n.selectEpoch != "last" {
+		return fmt.Errorf("--select %q: want best or last", n.selectEpoch)
+	}
+	if set("dev-fraction") {
+		if n.valid != "" {
+			return fmt.Errorf("--dev-fraction is not used with --valid (the dev data is the --valid file)")
+		}
+		if !(n.devFraction > 0 && n.devFraction < 1) {
+			return fmt.Errorf("--dev-fraction %v: want a fraction between 0 and 1 (e.g. 0.1)", n.devFraction)
+		}
+	}
+	if set("select") && n.selectEpoch == "best" && n.valid == "" && !set("dev-fraction") {
+		return fmt.Errorf("--select best needs dev data: give --valid FILE or --dev-fraction F")
+	}
 	recs, err := readLabelled(n.train, data)
 	if err != nil {
 		return err
 	}
+	if n.trainSize >= 0 {
+		all := len(recs)
+		if recs, err = sampleTraining(n.train, recs, n.trainSize, n.seed); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "using a stratified sample of %d of the %d training examples (--seed %d)\n", len(recs), all, n.seed)
+	}
 	var vrecs []corpus.Record
+	devName := n.valid
 	if n.valid != "" {
 		if vrecs, err = readLabelled(n.valid, data); err != nil {
 			return err
 		}
+	} else if n.devFraction > 0 {
+		all := len(recs)
+		if recs, vrecs, err = corpus.SplitRecords(recs, n.devFraction, n.seed); err != nil {
+			return err
+		}
+		if len(vrecs) == 0 {
+			return fmt.Errorf("--dev-fraction %v of %d training examples holds out none: give a larger fraction or --valid", n.devFraction, all)
+		}
+		devName = fmt.Sprintf("%s (held out)", n.train)
+		fmt.Fprintf(stdout, "holding out %d of the %d training examples as dev data (--dev-fraction %v, stratified, --seed %d)\n", len(vrecs), all, n.devFraction, n.seed)
 	}
 	var labels []string
 	for _, r := range recs {
@@ -333,10 +411,33 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 	if len(labels) < 2 {
 		return fmt.Errorf("%s: need at least 2 labels, found %d", n.train, len(labels))
 	}
+	id := make(map[string]int, len(labels))
+	for i, l := range labels {
+		id[l] = i
+	}
+	examples := func(name string, rs []corpus.Record) ([]transfer.Example, error) {
+		exs := make([]transfer.Example, len(rs))
+		for i, r := range rs {
+			lab, ok := id[r.Label]
+			if !ok {
+				return nil, fmt.Errorf("%s:%d: label %q does not occur in the training data (labels: %s)", name, r.Line, r.Label, strings.Join(labels, ", "))
+			}
+			exs[i] = transfer.Example{Text: r.Text, Label: lab}
+		}
+		return exs, nil
+	}
+	trainEx, err := examples(n.train, recs)
+	if err != nil {
+		return err
+	}
+	devEx, err := examples(devName, vrecs)
+	if err != nil {
+		return err
+	}
 	var base *lm.LM
 	if n.base != "" {
 		if base, err = lm.Load(n.base); err != nil {
-			return err
+			return fmt.Errorf("--base: %w", explainModelFile(n.base, "a language model ('mulan pretrain')", err))
 		}
 		if base.Cfg.Arch != n.arch {
 			return fmt.Errorf("--arch %s but %s is a %s language model", n.arch, n.base, base.Cfg.Arch)
@@ -359,30 +460,15 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 			texts[i] = r.Text
 		}
 		if base, err = lm.NewFromLines(cfg, n.tokenizer, texts, vocab.Options{MinCount: int64(n.minCount)}, int64(n.seed)); err != nil {
-			return err
+			return fmt.Errorf("%s: a fresh %s encoder from the training texts (--tokenizer %s, --min-count %d): %w", n.train, n.arch, n.tokenizer, n.minCount, err)
 		}
 	}
 	clf, err := transfer.New(base, labels, n.head, mathrand.New(mathrand.NewSource(int64(n.seed))))
 	if err != nil {
 		return err
 	}
-	examples := func(rs []corpus.Record) []transfer.Example {
-		id := make(map[string]int, len(labels))
-		for i, l := range labels {
-			id[l] = i
-		}
-		exs := make([]transfer.Example, len(rs))
-		for i, r := range rs {
-			lab, ok := id[r.Label]
-			if !ok {
-				lab = -1 // unknown to the model: always wrong
-			}
-			exs[i] = transfer.Example{Text: r.Text, Label: lab}
-		}
-		return exs
-	}
 	o := transfer.TrainOptions{Epochs: n.epochs, Batch: n.batch, LR: n.lr, Clip: n.clip, Factor: n.factor,
-		Discriminative: !n.noDisc, Unfreeze: !n.noUnfreeze, STLR: !n.noSTLR, Seed: int64(n.seed)}
+		Discriminative: !n.noDisc, Unfreeze: !n.noUnfreeze, STLR: !n.noSTLR, SelectBest: n.selectEpoch == "best", Seed: int64(n.seed)}
 	log := stderr
 	if n.quiet {
 		log = nil
@@ -393,7 +479,7 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 	}
 	fmt.Fprintf(stdout, "fine-tuning a %s classifier %s (%d layer groups + head, %d labels: %s) on %d examples\n",
 		n.arch, from, len(clf.Groups())-1, len(labels), strings.Join(labels, " "), len(recs))
-	_, err = transfer.Train(clf, examples(recs), examples(vrecs), o, log, func(st transfer.EpochStats) {
+	stats, err := transfer.Train(clf, trainEx, devEx, o, log, func(st transfer.EpochStats) {
 		fmt.Fprintf(stdout, "epoch %d: trained %s, loss %.4f, train accuracy %.4f", st.Epoch, strings.Join(st.Trained, "+"), st.Loss, st.TrainAcc)
 		if len(vrecs) > 0 {
 			fmt.Fprintf(stdout, ", dev accuracy %.4f", st.DevAcc)
@@ -402,6 +488,19 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 	})
 	if err != nil {
 		return err
+	}
+	for _, st := range stats {
+		if !st.Kept {
+			continue
+		}
+		switch {
+		case len(vrecs) == 0:
+			fmt.Fprintf(stdout, "kept the last epoch (%d; no dev data to select by)\n", st.Epoch)
+		case o.SelectBest:
+			fmt.Fprintf(stdout, "kept epoch %d of %d: best dev accuracy %.4f (dev loss %.4f)\n", st.Epoch, len(stats), st.DevAcc, st.DevLoss)
+		default:
+			fmt.Fprintf(stdout, "kept the last epoch (%d, --select last): dev accuracy %.4f\n", st.Epoch, st.DevAcc)
+		}
 	}
 	if err := clf.Save(n.out); err != nil {
 		return err
