@@ -158,8 +158,8 @@ func TestDemoRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("demo takes seconds; skipped with -short")
 	}
-	stdout, errs, code := run(t, "", "demo")
-	if code != 0 || !strings.Contains(stdout, "decode(encode(x)) == x on every line: true") {
+	stdout, errs, code := run(t, "", "demo", "--quick")
+	if code != 0 || !strings.Contains(stdout, "decode(encode(x)) == x on every line: true") || !strings.Contains(stdout, "pretrained") {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, stdout, errs)
 	}
 }
