@@ -32,6 +32,14 @@
 // forward LM. Open and NewMixture refuse anything else with a message that
 // names the members and the words that differ.
 //
+// # Generation
+//
+// Every member kind, and a Mixture, is also a Generator: its Predictor gives
+// the whole next-word distribution (for a mixture Σ_i λ_i p_i, in the words
+// of its first member with positive weight) and Generate samples from it
+// with temperature and top-k as package lm's sampler does, so a mixture with
+// weight 1 on one member generates exactly what that member generates.
+//
 // # Classifier ensembles and language routing
 //
 // The package also combines text classifiers (anything with Labels and Probs,

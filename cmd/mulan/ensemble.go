@@ -88,7 +88,7 @@ func init() {
 	c := &cobra.Command{
 		Use:   "ensemble --model A --model B ... [--valid DEV | --weights a,b,...] --out ENS",
 		Short: "Combine classifiers by a weighted average of their label probabilities",
-		Long: `Ensemble combines classifier model files (linear classifiers, other
+		Long: `Ensemble combines classifier model files (neural and linear classifiers, other
 ensembles, language routers) into one whose label probabilities are the
 weighted average p(y|x) = Σ λ_i p_i(y|x). The members must have the same label
 set; they may list it in different orders (labels are matched by name).
