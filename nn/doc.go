@@ -28,7 +28,7 @@
 //	// optimizer update on p.Value.Data using p.Grad.Data
 //
 // Values and gradients of tape Vars live until the next Reset. Set
-// Tape.Training to false to disable dropout, Tape.NoGrad to true to record
+// Tape.Training to false to disable dropout (and use BatchNorm's running statistics), Tape.NoGrad to true to record
 // nothing (inference).
 //
 // Layouts: matrices are row-major; sequences are batch-major [B, T, D];

@@ -101,7 +101,8 @@ type node struct {
 //
 // A Tape is not safe for concurrent use.
 type Tape struct {
-	// Training enables dropout. Set false for evaluation.
+	// Training enables dropout and makes BatchNorm use (and update) batch
+	// statistics. Set false for evaluation.
 	Training bool
 	// NoGrad disables recording: ops compute values only (inference).
 	NoGrad bool

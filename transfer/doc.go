@@ -4,8 +4,14 @@
 // A Classifier is the LM's encoder (embedding and recurrent layers or
 // Transformer blocks) followed by concat pooling of the top layer's states
 // over each text's true length ([last, max, mean], width 3·Dim) and a head:
-// Dropout, Dense(3·Dim → Hidden) with ReLU, Dropout, Dense(Hidden →
-// classes), trained with softmax cross-entropy.
+// BatchNorm, Dropout, Dense(3·Dim → Hidden) with ReLU, BatchNorm, Dropout,
+// Dense(Hidden → classes), trained with softmax cross-entropy. The batch
+// norms are fastai's (HeadConfig.BatchNorm, on in DefaultHead): a pretrained
+// LM's pooled features are mostly a constant offset with a small spread
+// across texts, which a head without them learns from slowly, or not at all
+// while the encoder is frozen. They normalise with batch statistics in
+// training (batches of at least two texts) and with their running
+// statistics, saved in the model file, when predicting.
 //
 // Train uses Adam over parameter groups: the encoder's layer groups bottom
 // up (lm.Encoder.LayerGroups: the embedding, then one per layer) and the head
@@ -35,7 +41,8 @@
 // within windows of 50 batches) and padded per batch; all randomness comes
 // from the seed. Models are modelfile containers of kind "lm-classifier",
 // holding the LM (its config, tokenizer, vocabulary and weights, as an lm
-// file) and the head.
+// file) and the head (version 2; version 1 files, whose heads have no batch
+// norm, are still read).
 //
 // It is hand-written because it trains on mulan's own engine (packages nn,
 // optim and lm), for which no Go library exists.

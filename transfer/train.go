@@ -85,7 +85,9 @@ func SetupGroups(groups []*optim.Group, o TrainOptions, epoch int) {
 
 // batches cuts example indices into batches of similar length: shuffled,
 // sorted by length within windows of 50 batches, and the batches shuffled.
-func batches(lens []int, size int, rng *rand.Rand) [][]int {
+// With noSingle, a last batch of one example joins the one before it (batch
+// norm needs two examples).
+func batches(lens []int, size int, noSingle bool, rng *rand.Rand) [][]int {
 	idx := rng.Perm(len(lens))
 	win := 50 * size
 	for lo := 0; lo < len(idx); lo += win {
@@ -95,6 +97,10 @@ func batches(lens []int, size int, rng *rand.Rand) [][]int {
 	var out [][]int
 	for lo := 0; lo < len(idx); lo += size {
 		out = append(out, idx[lo:min(lo+size, len(idx))])
+	}
+	if k := len(out); noSingle && k > 1 && len(out[k-1]) == 1 {
+		out[k-2] = idx[len(idx)-1-len(out[k-2]):]
+		out = out[:k-1]
 	}
 	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
@@ -189,7 +195,10 @@ func copyWeights(dst [][]float32, params []*nn.Param) [][]float32 {
 
 // Train fine-tunes c (encoder and head) on train, reporting each epoch to
 // onEpoch (which may be nil) with the accuracy on dev (may be empty). log,
-// when not nil, receives progress.
+// when not nil, receives progress. A batch-norm head (HeadConfig.BatchNorm)
+// needs a batch size and a training set of at least 2; a last batch of one
+// text joins the batch before it. Best-epoch selection keeps the batch
+// norms' running statistics with the weights.
 func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, onEpoch func(EpochStats)) ([]EpochStats, error) {
 	if o.Epochs <= 0 || o.Batch <= 0 || !(o.LR > 0) {
 		return nil, fmt.Errorf("transfer: epochs, batch and learning rate must be positive (got %d, %d, %v)", o.Epochs, o.Batch, o.LR)
@@ -199,6 +208,10 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 	}
 	if len(train) == 0 {
 		return nil, fmt.Errorf("transfer: no training examples")
+	}
+	bn := c.bn1 != nil
+	if bn && (o.Batch < 2 || len(train) < 2) {
+		return nil, fmt.Errorf("transfer: a batch-norm head needs batches of at least 2 texts (batch size %d, %d training examples); use a head without batch norm", o.Batch, len(train))
 	}
 	for _, set := range []struct {
 		what string
@@ -232,6 +245,9 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 	for _, g := range groups {
 		all = append(all, g.Params...)
 	}
+	// The best epoch's snapshot includes the batch norms' running
+	// statistics, which belong with its weights.
+	kept := append(slices.Clone(all), c.HeadBuffers()...)
 	tp := nn.NewTape(rng)
 	var stats []EpochStats
 	selecting := o.SelectBest && len(dev) > 0
@@ -255,7 +271,7 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 		}
 		var lossSum float64
 		correct := 0
-		for _, b := range batches(lens, o.Batch, rng) {
+		for _, b := range batches(lens, o.Batch, bn, rng) {
 			bs, targets = bs[:0], targets[:0]
 			for _, i := range b {
 				bs = append(bs, seqs[i])
@@ -296,7 +312,7 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 		st.Duration = time.Since(start)
 		stats = append(stats, st)
 		if selecting && (bestAt < 0 || better(st, stats[bestAt])) {
-			best, bestAt = copyWeights(best, all), len(stats)-1
+			best, bestAt = copyWeights(best, kept), len(stats)-1
 		}
 		if onEpoch != nil {
 			onEpoch(st)
@@ -304,7 +320,7 @@ func Train(c *Classifier, train, dev []Example, o TrainOptions, log io.Writer, o
 	}
 	optim.UnfreezeTop(groups, len(groups))
 	if selecting && bestAt != len(stats)-1 {
-		for i, p := range all {
+		for i, p := range kept {
 			copy(p.Data(), best[i])
 		}
 	}

@@ -299,16 +299,18 @@ func TestTrainIsSeeded(t *testing.T) {
 // the opposite of the training rule, so dev accuracy falls as the model
 // learns and the best epoch is an early one: with SelectBest the returned
 // classifier scores on dev exactly what that epoch scored; without it, what
-// the last epoch scored.
+// the last epoch scored. With a batch-norm head that needs the best epoch's
+// running statistics too.
 func TestSelectBestRestoresBestEpoch(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	train, dev := synthetic(400, rng), synthetic(100, rng)
 	for i := range dev {
 		dev[i].Label = 1 - dev[i].Label
 	}
-	for _, selectBest := range []bool{true, false} {
-		t.Run(fmt.Sprint("select=", selectBest), func(t *testing.T) {
-			c, err := New(tinyLM(t, lm.ArchLSTM, texts(train), 1), []string{"neg", "pos"}, HeadConfig{Hidden: 20, Drop1: 0.1, Drop2: 0.1}, rand.New(rand.NewSource(2)))
+	for _, tc := range []struct{ selectBest, bn bool }{{true, false}, {false, false}, {true, true}} {
+		selectBest := tc.selectBest
+		t.Run(fmt.Sprint("select=", selectBest, ",batchnorm=", tc.bn), func(t *testing.T) {
+			c, err := New(tinyLM(t, lm.ArchLSTM, texts(train), 1), []string{"neg", "pos"}, HeadConfig{Hidden: 20, Drop1: 0.1, Drop2: 0.1, BatchNorm: tc.bn}, rand.New(rand.NewSource(2)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,7 +26,7 @@ var finetuneClassifyOnly = append([]string{"arch", "dim", "word-ngrams", "bucket
 // finetuneNeuralOnly are the flags only the neural classifiers (--arch rnn,
 // lstm, transformer) use.
 var finetuneNeuralOnly = []string{"base", "tokenizer", "emb", "layers", "heads", "context", "max-len", "head-hidden",
-	"factor", "no-discriminative", "no-unfreeze", "no-stlr", "select", "dev-fraction"}
+	"factor", "no-discriminative", "no-unfreeze", "no-stlr", "batchnorm", "select", "dev-fraction"}
 
 // finetuneLinearOnly are the --task classify flags the neural classifiers
 // refuse.
@@ -80,8 +80,9 @@ encoder of a neural language model (--base, written by 'mulan pretrain'; or,
 without --base, a fresh one of that architecture trained from scratch on the
 task, sized by --emb, --hidden, --layers, --heads, --context, with the
 --tokenizer vocabulary of the training texts) is followed by concat pooling
-([last, max, mean] of the top layer over each text) and a head (dropout,
-dense --head-hidden units with ReLU, dropout, dense to the labels). Training
+([last, max, mean] of the top layer over each text) and a head (dropout 0.4,
+dense --head-hidden units with ReLU, dropout 0.1, dense to the labels;
+--batchnorm adds ULMFiT's batch norm before each dropout). Training
 uses Adam with three techniques, each switchable off: discriminative learning
 rates (the head at --lr, each layer group below at the one above divided by
 --factor; --no-discriminative), gradual unfreezing (epoch e trains the top e
@@ -323,12 +324,13 @@ type neuralFlags struct {
 	selectEpoch                              string
 	lmCfg                                    lm.Config
 	head                                     transfer.HeadConfig
-	noDisc, noUnfreeze, noSTLR               bool
+	noDisc, noUnfreeze, noSTLR, batchNorm    bool
 }
 
 func (n *neuralFlags) add(c *cobra.Command) {
 	f := c.Flags()
 	d := transfer.DefaultHead()
+	n.head = d // dropouts and batch norm; the flags below set the rest
 	f.StringVar(&n.base, "base", "", "neural: pretrained language model (mulan pretrain) whose encoder is fine-tuned (default: train one from scratch)")
 	f.StringVar(&n.tokenizer, "tokenizer", "word", "neural, from scratch: space, word, zh-word, char or subword:MODEL")
 	f.IntVar(&n.lmCfg.Emb, "emb", 0, "neural, from scratch: embedding width (default: the architecture's, as in pretrain)")
@@ -341,6 +343,7 @@ func (n *neuralFlags) add(c *cobra.Command) {
 	f.BoolVar(&n.noDisc, "no-discriminative", false, "neural: one learning rate for all layer groups")
 	f.BoolVar(&n.noUnfreeze, "no-unfreeze", false, "neural: train all layer groups from the first epoch")
 	f.BoolVar(&n.noSTLR, "no-stlr", false, "neural: constant learning rate instead of the slanted triangular schedule")
+	f.BoolVar(&n.batchNorm, "batchnorm", false, "neural: batch norm before each dropout of the classifier head (ULMFiT's head)")
 	f.StringVar(&n.selectEpoch, "select", "best", "neural: epoch whose weights are written: best (best dev accuracy; needs dev data) or last")
 	f.Float64Var(&n.devFraction, "dev-fraction", 0, "neural, without --valid: hold out this stratified random fraction of the training examples as dev data (seeded by --seed)")
 }
@@ -463,6 +466,7 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 			return fmt.Errorf("%s: a fresh %s encoder from the training texts (--tokenizer %s, --min-count %d): %w", n.train, n.arch, n.tokenizer, n.minCount, err)
 		}
 	}
+	n.head.BatchNorm = n.batchNorm
 	clf, err := transfer.New(base, labels, n.head, mathrand.New(mathrand.NewSource(int64(n.seed))))
 	if err != nil {
 		return err
