@@ -27,6 +27,18 @@ type Config struct {
 	// ContextName names their source.
 	ContextDim  int    `json:"context_dim,omitempty"`
 	ContextName string `json:"context_name,omitempty"`
+	// ContextFineTune records that the context's own parameters (a
+	// TrainableContext such as a fine-tuned LMContext) were trained with the
+	// tagger. Its layer groups then get discriminative learning rates, the
+	// top group LR/ContextFactor and each group below the one above divided
+	// by ContextFactor (ULMFiT: 2.6; 1: the tagger's rate), and with
+	// ContextUnfreeze they are unfrozen gradually: epoch 1 trains the tagger
+	// only, epoch 2 also the top group, and so on. Train sets
+	// ContextFineTune from the context and clears the other two when the
+	// context is not trained.
+	ContextFineTune bool    `json:"context_finetune,omitempty"`
+	ContextFactor   float64 `json:"context_factor,omitempty"`
+	ContextUnfreeze bool    `json:"context_unfreeze,omitempty"`
 
 	Dropout float64 `json:"dropout"`
 	// MinCount drops training tokens (and bigrams) seen fewer times from the
@@ -52,6 +64,7 @@ type Config struct {
 // for English (word 100, char 25+25, LSTM 100 per direction, dropout 0.5,
 // SGD with learning rate 0.015 and decay 0.05 on the loss summed over the
 // batch, clipping at 5), and character + bigram + gse features for Chinese.
+// A fine-tuned context gets ULMFiT's divisor 2.6 and gradual unfreezing.
 func DefaultConfig(lang string) Config {
 	c := Config{
 		Lang: lang, Scheme: "iobes",
@@ -59,6 +72,7 @@ func DefaultConfig(lang string) Config {
 		Dropout: 0.5, MinCount: 1, WordUnkProb: 0.5,
 		Optimizer: "sgd", LR: 0.015, Momentum: 0.9, Decay: 0.05, Clip: 5,
 		Batch: 10, Epochs: 50, Patience: 10, Seed: 1,
+		ContextFactor: 2.6, ContextUnfreeze: true,
 	}
 	if lang == "zh" {
 		c.WordDim, c.BigramDim, c.SegDim = 100, 50, 20
@@ -96,6 +110,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CapsDim < 0 || c.CharDim < 0 || c.BigramDim < 0 || c.SegDim < 0 || c.ContextDim < 0 {
 		bad("feature sizes must not be negative")
+	}
+	if c.ContextFineTune && !(c.ContextFactor >= 1) {
+		bad("context_factor %v: a fine-tuned context needs a learning-rate divisor of at least 1", c.ContextFactor)
 	}
 	if c.CharDim > 0 && (c.CharHidden <= 0 || c.MaxWordLen <= 0) {
 		bad("char features need char_hidden and max_word_len > 0")

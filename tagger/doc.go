@@ -31,11 +31,23 @@
 //
 // # Contextual features
 //
-// A Tagger may take an extra per-token feature vector from a Context (for
-// example the states of a pretrained forward and backward language model, as
-// Flair and ULMFiT use them). Its vectors are concatenated to the token
-// vectors; the tagger records the Context's name and dimension so a model
-// trained with one refuses to run without it.
+// A Tagger may take an extra per-token feature vector from a Context. Its
+// vectors are concatenated to the token vectors; the tagger records the
+// Context's name and dimension so a model trained with one refuses to run
+// without it.
+//
+// LMContext is the Context of pretrained mulan language models (package lm),
+// in the manner of Flair: a token's feature is the forward LM's top-layer
+// state after the token and the backward LM's state after reading the
+// sentence from its end down to the token. By default the LMs are frozen and
+// each sentence's features are computed once and cached across epochs. With
+// LMContextOptions.FineTune they are trained with the tagger as in ULMFiT:
+// their layer groups get discriminative learning rates (the top group
+// LR/2.6, each lower one 2.6 times smaller again) and are unfrozen one per
+// epoch from the top (Config.ContextFactor, ContextUnfreeze). A tagger with an
+// LMContext stores the LMs in its model file (format version 2), so a loaded
+// model has its context attached; other contexts must be attached with
+// SetContext.
 //
 // The package is hand-written because no Go library provides a trainable
 // BiLSTM-CRF; it builds on mulan's nn (tape, LSTM, CRF), optim and metrics

@@ -11,14 +11,17 @@ import (
 	"os"
 	"slices"
 
+	"github.com/mulan-nlp/mulan/lm"
 	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/tags"
 )
 
-// Kind and Version identify tagger model files.
+// Kind and Version identify tagger model files. Version is the newest
+// format: version 2 files embed the language models of an LMContext; a
+// tagger without one is written as version 1.
 const (
 	Kind    = "ner-tagger"
-	Version = 1
+	Version = 2
 )
 
 // meta is the JSON part of a model file.
@@ -30,6 +33,20 @@ type meta struct {
 	Chars      []string `json:"chars,omitempty"`
 	Bigrams    []string `json:"bigrams,omitempty"`
 	Params     []pmeta  `json:"params"`
+	// LMContext describes the embedded language models (version 2).
+	LMContext *lmContextMeta `json:"lm_context,omitempty"`
+}
+
+// lmContextMeta describes an embedded LMContext: its token separator and
+// the sizes of its LM files, forward first, stored after the weights.
+type lmContextMeta struct {
+	Sep string   `json:"sep"`
+	LMs []lmMeta `json:"lms"`
+}
+
+type lmMeta struct {
+	Backward bool `json:"backward"`
+	Bytes    int  `json:"bytes"`
 }
 
 type pmeta struct {
@@ -38,9 +55,13 @@ type pmeta struct {
 }
 
 // Save writes the tagger to path atomically. The payload of the framed
-// container (kind "ner-tagger", version 1) is a little-endian uint32 length,
-// the JSON metadata (config, schemes, tags, vocabularies, parameter names and
-// shapes), then every parameter's float32 values in metadata order.
+// container (kind "ner-tagger") is a little-endian uint32 length, the JSON
+// metadata (config, schemes, tags, vocabularies, parameter names and shapes),
+// then every parameter's float32 values in metadata order. A tagger whose
+// context is an *LMContext is written as version 2: its language models'
+// files (kind "lm") follow the weights, so the file is self-contained;
+// otherwise it is version 1 and a context must be attached with SetContext
+// after loading.
 func (m *Tagger) Save(path string) error {
 	return modelfile.WriteAtomic(path, func(w io.Writer) error { return m.Write(w) })
 }
@@ -59,11 +80,25 @@ func (m *Tagger) Write(w io.Writer) error {
 		md.Params = append(md.Params, pmeta{p.Name, p.Value.Shape})
 		n += p.Value.Len()
 	}
+	version := uint32(1)
+	var lmFiles []byte
+	if lc, ok := m.ctx.(*LMContext); ok {
+		version = 2
+		md.LMContext = &lmContextMeta{Sep: lc.opt.Sep}
+		for _, s := range lc.sides {
+			var b bytes.Buffer
+			if _, err := s.model.WriteTo(&b); err != nil {
+				return err
+			}
+			md.LMContext.LMs = append(md.LMContext.LMs, lmMeta{Backward: s.backward, Bytes: b.Len()})
+			lmFiles = append(lmFiles, b.Bytes()...)
+		}
+	}
 	js, err := json.Marshal(md)
 	if err != nil {
 		return err
 	}
-	payload := make([]byte, 4, 4+len(js)+4*n)
+	payload := make([]byte, 4, 4+len(js)+4*n+len(lmFiles))
 	binary.LittleEndian.PutUint32(payload, uint32(len(js)))
 	payload = append(payload, js...)
 	for _, p := range m.params {
@@ -71,7 +106,8 @@ func (m *Tagger) Write(w io.Writer) error {
 			payload = binary.LittleEndian.AppendUint32(payload, math.Float32bits(v))
 		}
 	}
-	return modelfile.Encode(w, modelfile.Header{Kind: Kind, Version: Version}, payload)
+	payload = append(payload, lmFiles...)
+	return modelfile.Encode(w, modelfile.Header{Kind: Kind, Version: version}, payload)
 }
 
 // Load reads a tagger written by Save.
@@ -84,7 +120,8 @@ func Load(path string) (*Tagger, error) {
 }
 
 // Read decodes a tagger from the bytes of a model file; name is used in
-// error messages.
+// error messages. A tagger with embedded language models comes with its
+// LMContext attached (frozen, caching features).
 func Read(name string, data []byte) (*Tagger, error) {
 	h, payload, err := modelfile.Decode(name, data)
 	if err != nil {
@@ -150,6 +187,44 @@ func Read(name string, data []byte) (*Tagger, error) {
 			p.Value.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(payload[off+4*j:]))
 		}
 		off += n
+	}
+	if lc := md.LMContext; lc != nil {
+		if h.Version < 2 {
+			return nil, bad("version %d file with embedded language models", h.Version)
+		}
+		if len(lc.LMs) == 0 || len(lc.LMs) > 2 {
+			return nil, bad("%d embedded language models, want 1 or 2", len(lc.LMs))
+		}
+		var fwd, bwd *lm.LM
+		for i, l := range lc.LMs {
+			dir := "forward"
+			if l.Backward {
+				dir = "backward"
+			}
+			if l.Bytes < 0 || l.Bytes > len(payload)-off {
+				return nil, bad("%s language model truncated", dir)
+			}
+			x, err := lm.Parse(fmt.Sprintf("%s (%s language model)", name, dir), payload[off:off+l.Bytes])
+			if err != nil {
+				return nil, err
+			}
+			off += l.Bytes
+			if x.Cfg.Backward != l.Backward || (i == 1 && !l.Backward) {
+				return nil, bad("embedded language model %d reads the wrong direction", i+1)
+			}
+			if l.Backward {
+				bwd = x
+			} else {
+				fwd = x
+			}
+		}
+		c, err := NewLMContext(fwd, bwd, LMContextOptions{Sep: lc.Sep})
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		if err := m.SetContext(c); err != nil {
+			return nil, bad("%v", err)
+		}
 	}
 	if off != len(payload) {
 		return nil, bad("%d trailing bytes", len(payload)-off)

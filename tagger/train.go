@@ -32,7 +32,10 @@ type TrainOptions struct {
 	// after every epoch without dev data), e.g. to save it.
 	Checkpoint func(*Tagger) error
 	// Context supplies contextual features (nil: none); its Name and Dim are
-	// recorded in the model's Config.
+	// recorded in the model's Config. A TrainableContext whose ParamGroups
+	// are not empty is trained with the tagger (see Config.ContextFactor and
+	// ContextUnfreeze); the best epoch's weights of its parameters are kept
+	// as the tagger's are. An *LMContext is stored in the model file.
 	Context Context
 }
 
@@ -45,6 +48,9 @@ type EpochStats struct {
 	Best         bool    `json:"best"`
 	Seconds      float64 `json:"seconds"`
 	SentencesSec float64 `json:"sentences_per_second"` // training throughput
+	// ContextGroups is the number of the context's layer groups trained in
+	// the epoch (0 unless the context is fine-tuned).
+	ContextGroups int `json:"context_groups,omitempty"`
 }
 
 // History is the record of a training run.
@@ -131,10 +137,18 @@ func checkTags(name string, st corpus.Sentence, s tags.Scheme) error {
 // F1 on dev (when dev is not empty). The returned tagger holds the best
 // weights.
 func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger, *History, error) {
+	var ctxGroups [][]*nn.Param
 	if opt.Context != nil {
 		cfg.ContextDim, cfg.ContextName = opt.Context.Dim(), opt.Context.Name()
+		if tc, ok := opt.Context.(TrainableContext); ok {
+			ctxGroups = tc.ParamGroups()
+		}
 	} else {
 		cfg.ContextDim, cfg.ContextName = 0, ""
+	}
+	cfg.ContextFineTune = len(ctxGroups) > 0
+	if !cfg.ContextFineTune {
+		cfg.ContextFactor, cfg.ContextUnfreeze = 0, false
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
@@ -250,7 +264,21 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 		}
 	}
 
-	groups := optim.OneGroup(m.params)
+	// The context's layer groups (bottom-up) below the tagger's: the
+	// top-most group is the tagger.
+	var groups []*optim.Group
+	for i, ps := range ctxGroups {
+		groups = append(groups, optim.NewGroup(fmt.Sprintf("context%d", i), ps))
+	}
+	groups = append(groups, optim.NewGroup("tagger", m.params))
+	if cfg.ContextFineTune {
+		optim.Discriminative(groups, cfg.ContextFactor)
+	}
+	var all []*nn.Param // every trained parameter: clipped, snapshot
+	for _, g := range groups {
+		all = append(all, g.Params...)
+	}
+	defer optim.UnfreezeTop(groups, len(groups))
 	var op optim.Optimizer
 	var err error
 	if cfg.Optimizer == "adam" {
@@ -264,7 +292,7 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 
 	tp := nn.NewTape(rng)
 	var bt batch
-	best := snapshot(m.params, nil)
+	best := snapshot(all, nil)
 	hist.BestDevF1 = -1
 	stale := 0
 	idx := make([]int, len(enc))
@@ -273,6 +301,11 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 		start := time.Now()
 		lr := cfg.LR / (1 + cfg.Decay*float64(epoch-1))
 		op.SetLR(lr)
+		trained := len(ctxGroups)
+		if cfg.ContextUnfreeze {
+			trained = min(epoch-1, len(ctxGroups))
+		}
+		optim.UnfreezeTop(groups, trained+1)
 		batches := makeBatches(idx, enc, cfg.Batch, rng)
 		bar := progress.New(opt.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), "sentences", int64(len(enc)))
 		if opt.Progress == nil {
@@ -296,7 +329,7 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 			op.ZeroGrad()
 			tp.Backward(loss)
 			if cfg.Clip > 0 {
-				optim.ClipGradNorm(m.params, cfg.Clip)
+				optim.ClipGradNorm(all, cfg.Clip)
 			}
 			op.Step()
 			m.pinConstraints()
@@ -304,7 +337,8 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 		}
 		bar.Finish()
 		secs := time.Since(start).Seconds()
-		st := EpochStats{Epoch: epoch, LR: lr, Loss: total / float64(len(enc)), Seconds: secs, SentencesSec: float64(len(enc)) / secs}
+		st := EpochStats{Epoch: epoch, LR: lr, Loss: total / float64(len(enc)), Seconds: secs, SentencesSec: float64(len(enc)) / secs,
+			ContextGroups: trained}
 		improved := true
 		if devEnc != nil {
 			pred, err := m.predictEncoded(devEnc)
@@ -321,7 +355,7 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 		if improved {
 			st.Best = true
 			hist.BestEpoch, hist.BestDevF1 = epoch, st.DevF1
-			best = snapshot(m.params, best)
+			best = snapshot(all, best)
 			stale = 0
 			if opt.Checkpoint != nil {
 				if err := opt.Checkpoint(m); err != nil {
@@ -339,7 +373,7 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 			break
 		}
 	}
-	restore(m.params, best)
+	restore(all, best)
 	tp.Reset()
 	return m, hist, nil
 }

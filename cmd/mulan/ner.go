@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mulan-nlp/mulan/corpus"
+	"github.com/mulan-nlp/mulan/lm"
 	"github.com/mulan-nlp/mulan/metrics"
 	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/tagger"
@@ -26,8 +27,17 @@ type nerTrainOptions struct {
 	ValidFrac         float64 // without Valid: hold out this fraction of Train as dev
 	Format            string  // conll or chars ("" from --lang)
 	FileScheme        string  // scheme of the files ("" detects)
-	Config            tagger.Config
-	Quiet             bool
+	// TrainFraction, in (0, 1), trains on that fraction of the training
+	// sentences (a seeded subset, taken after any --valid-frac split).
+	TrainFraction float64
+	// Base and BaseBackward are pretrained forward and backward LMs (mulan
+	// pretrain [--backward]) whose states become contextual features;
+	// FineTuneLM trains them with the tagger. `mulan finetune --task ner`
+	// sets Base from its own --base flag.
+	Base, BaseBackward string
+	FineTuneLM         bool
+	Config             tagger.Config
+	Quiet              bool
 }
 
 // nerReadSentences reads a tagged file in the given format.
@@ -79,6 +89,21 @@ func runNERTrain(o nerTrainOptions, stdout, stderr io.Writer) error {
 		}
 		o.Valid = o.Train + " (held out)"
 	}
+	if f := o.TrainFraction; f != 0 {
+		if !(f > 0 && f < 1) {
+			return fmt.Errorf("--train-fraction %v: want a fraction in (0, 1)", f)
+		}
+		if _, train, err = corpus.SplitSlice(train, f, uint64(o.Config.Seed)); err != nil {
+			return err
+		}
+		if len(train) == 0 {
+			return fmt.Errorf("--train-fraction %v leaves no training sentences", f)
+		}
+	}
+	ctx, err := nerLMContext(o)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "ner: %d training and %d dev sentences, lang %s, internal scheme %s\n", len(train), len(dev), o.Config.Lang, o.Config.Scheme)
 	opt := tagger.TrainOptions{
 		TrainName: o.Train, DevName: o.Valid, FileScheme: fs,
@@ -87,10 +112,25 @@ func runNERTrain(o nerTrainOptions, stdout, stderr io.Writer) error {
 			if s.Best {
 				mark = " *"
 			}
-			fmt.Fprintf(stderr, "epoch %3d  lr %.5f  loss %8.3f  dev F1 %6.2f  %5.1fs  %6.1f sent/s%s\n",
-				s.Epoch, s.LR, s.Loss, s.DevF1, s.Seconds, s.SentencesSec, mark)
+			lmGroups := ""
+			if o.FineTuneLM {
+				lmGroups = fmt.Sprintf("  LM groups %d", s.ContextGroups)
+			}
+			fmt.Fprintf(stderr, "epoch %3d  lr %.5f  loss %8.3f  dev F1 %6.2f  %5.1fs  %6.1f sent/s%s%s\n",
+				s.Epoch, s.LR, s.Loss, s.DevF1, s.Seconds, s.SentencesSec, lmGroups, mark)
 		},
 		Checkpoint: func(m *tagger.Tagger) error { return m.Save(o.Out) },
+	}
+	if ctx != nil {
+		opt.Context = ctx
+		how := "frozen, features cached"
+		if o.FineTuneLM {
+			how = fmt.Sprintf("fine-tuned, learning rate divided by %g per layer group down", o.Config.ContextFactor)
+			if o.Config.ContextUnfreeze {
+				how += ", unfrozen one group per epoch"
+			}
+		}
+		fmt.Fprintf(stderr, "ner: language-model features %s (%d per token), %s\n", ctx.Name(), ctx.Dim(), how)
 	}
 	if !o.Quiet {
 		opt.Progress = stderr
@@ -105,6 +145,46 @@ func runNERTrain(o nerTrainOptions, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "best epoch %d, dev F1 %.2f; %d tags, %d parameters; saved %s\n",
 		hist.BestEpoch, hist.BestDevF1, len(m.Tags()), m.NumParams(), o.Out)
 	return nil
+}
+
+// nerLMContext loads the LMs named by o.Base and o.BaseBackward as a
+// tagger context (nil when neither is given).
+func nerLMContext(o nerTrainOptions) (*tagger.LMContext, error) {
+	if o.Base == "" && o.BaseBackward == "" {
+		if o.FineTuneLM {
+			return nil, fmt.Errorf("--finetune-lm needs --base (or --base-backward)")
+		}
+		return nil, nil
+	}
+	load := func(path string, backward bool) (*lm.LM, error) {
+		if path == "" {
+			return nil, nil
+		}
+		m, err := lm.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case backward && !m.Cfg.Backward:
+			return nil, fmt.Errorf("--base-backward %s: a forward language model (train it with 'mulan pretrain --backward', or give it as --base)", path)
+		case !backward && m.Cfg.Backward:
+			return nil, fmt.Errorf("--base %s: a backward language model (give it as --base-backward)", path)
+		}
+		return m, nil
+	}
+	fwd, err := load(o.Base, false)
+	if err != nil {
+		return nil, err
+	}
+	bwd, err := load(o.BaseBackward, true)
+	if err != nil {
+		return nil, err
+	}
+	sep := " "
+	if o.Config.Lang == "zh" {
+		sep = ""
+	}
+	return tagger.NewLMContext(fwd, bwd, tagger.LMContextOptions{Sep: sep, FineTune: o.FineTuneLM, Seed: o.Config.Seed})
 }
 
 // nerPredictOptions are the inputs of `mulan ner predict`.
@@ -237,14 +317,17 @@ func runNEREvaluate(m *tagger.Tagger, o nerEvaluateOptions, stdout, stderr io.Wr
 type nerTrainFlags struct {
 	opts nerTrainOptions
 	lang string
+	// noLMUnfreeze turns gradual unfreezing of fine-tuned LMs off.
+	noLMUnfreeze bool
 	// own lists the tagger-only flags add registered (not the common ones).
 	own []string
 }
 
-// nerCommonFlags are the flags `mulan finetune` has for every task; add
-// registers them only for `mulan ner train`, and finetune copies its values
-// in (see fromFinetune). "epochs" is finetune's --epoch.
-var nerCommonFlags = []string{"train", "valid", "out", "lang", "format", "min-count", "lr", "epochs", "seed", "quiet"}
+// nerCommonFlags are the flags `mulan finetune` has itself; add registers
+// them only for `mulan ner train`, and finetune copies its values in.
+// "epochs" is finetune's --epoch; "base" is finetune's --base (of the neural
+// classifiers), which finetune copies into opts.Base.
+var nerCommonFlags = []string{"train", "valid", "out", "lang", "format", "min-count", "lr", "epochs", "seed", "quiet", "base"}
 
 // add registers the training flags on f; with common it also registers
 // nerCommonFlags.
@@ -263,6 +346,7 @@ func (n *nerTrainFlags) add(f *pflag.FlagSet, common bool) {
 		f.IntVar(&cfg.Epochs, "epochs", d.Epochs, "maximum number of epochs")
 		f.Int64Var(&cfg.Seed, "seed", d.Seed, "random seed")
 		f.BoolVar(&to.Quiet, "quiet", false, "no progress bar")
+		f.StringVar(&to.Base, "base", "", "pretrained forward language model (mulan pretrain) whose states are contextual features")
 	}
 	before := map[string]bool{}
 	f.VisitAll(func(fl *pflag.Flag) { before[fl.Name] = true })
@@ -285,6 +369,11 @@ func (n *nerTrainFlags) add(f *pflag.FlagSet, common bool) {
 	f.Float64Var(&cfg.Clip, "clip", d.Clip, "gradient-norm clipping (0: off)")
 	f.IntVar(&cfg.Batch, "batch", d.Batch, "sentences per mini-batch")
 	f.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without dev improvement (0: never)")
+	f.Float64Var(&to.TrainFraction, "train-fraction", 0, "train on this fraction of the training sentences (seeded subset; 0: all)")
+	f.StringVar(&to.BaseBackward, "base-backward", "", "pretrained backward language model (mulan pretrain --backward) whose states are contextual features")
+	f.BoolVar(&to.FineTuneLM, "finetune-lm", false, "train the language models with the tagger (default: frozen, features cached)")
+	f.Float64Var(&cfg.ContextFactor, "lm-factor", d.ContextFactor, "with --finetune-lm: learning-rate divisor from one LM layer group to the one below, starting at the top group")
+	f.BoolVar(&n.noLMUnfreeze, "no-lm-unfreeze", false, "with --finetune-lm: train every LM layer group from the first epoch (default: gradual unfreezing)")
 	n.own = nil
 	f.VisitAll(func(fl *pflag.Flag) {
 		if !before[fl.Name] {
@@ -322,6 +411,14 @@ func (n *nerTrainFlags) options(set func(flag string) bool) (nerTrainOptions, er
 	if lang == "zh" && (set("caps-dim") || set("char-dim")) {
 		return o, fmt.Errorf("--caps-dim and --char-dim are English features (Chinese tokens are characters)")
 	}
+	cfg.ContextUnfreeze = !n.noLMUnfreeze
+	if !o.FineTuneLM {
+		for _, fl := range []string{"lm-factor", "no-lm-unfreeze"} {
+			if set(fl) {
+				return o, fmt.Errorf("--%s is used only with --finetune-lm", fl)
+			}
+		}
+	}
 	return o, nil
 }
 
@@ -344,7 +441,25 @@ the model is saved to --out (atomically) whenever the dev F1 improves, and
 training stops after --patience epochs without improvement. The defaults are
 Lample et al.'s: SGD (momentum 0.9) with learning rate 0.015 decayed as
 lr/(1+0.05·epoch) on the loss summed over batches of 10, clipping at 5, dropout
-0.5. Runs are reproducible given --seed.`
+0.5. Runs are reproducible given --seed.
+
+--base FWD.lm and --base-backward BWD.lm (from 'mulan pretrain' and 'mulan
+pretrain --backward', either or both) add contextual features in the manner of
+Flair: each sentence is read by the forward LM from its start and by the
+backward LM from its end, and every token gets the forward LM's top-layer
+state after it and the backward LM's state at it, concatenated to its other
+features. Word and character LMs read the tokens themselves (a token the LM
+does not know is <unk>); subword and zh-word LMs read the sentence's text and
+their pieces are aligned to the tokens. By default the LMs stay frozen and
+every sentence's features are computed once. --finetune-lm trains them with
+the tagger as ULMFiT does: the top LM layer group learns at lr/--lm-factor
+(2.6), each group below at the rate of the one above divided by it again, and
+the groups are unfrozen one per epoch from the top (epoch 1 trains the tagger
+alone; --no-lm-unfreeze trains all from the start). The LMs are stored in the
+tagger's file, so prediction and evaluation need only that file.
+
+--train-fraction F trains on a seeded random fraction of the training
+sentences (for learning curves).`
 
 func init() {
 	ner := &cobra.Command{
@@ -366,7 +481,8 @@ code as 'ner train', 'ner evaluate' and 'ner predict'.`,
 		Example: `  mulan ner train --train conll2003_en/train.txt --valid conll2003_en/valid.txt --out en.ner
   mulan ner train --lang zh --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --out resume.ner
   mulan ner train --lang zh --train msra_ner_zh/train.txt --valid-frac 0.05 --out msra.ner
-  mulan ner train --train train.conll --valid dev.conll --optimizer adam --lr 0.001 --epochs 30 --out my.ner`,
+  mulan ner train --train train.conll --valid dev.conll --optimizer adam --lr 0.001 --epochs 30 --out my.ner
+  mulan ner train --lang zh --train resume_ner_zh/train.char.bmes --valid resume_ner_zh/dev.char.bmes --base zh-char.lm --base-backward zh-char-bwd.lm --out resume-lm.ner`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o, err := tf.options(cmd.Flags().Changed)
