@@ -184,7 +184,8 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 					return err
 				}
 			case "ner":
-				if err := refuseFlags(set, "by --task ner", finetuneClassifyOnly); err != nil {
+				classifyOnly := slices.DeleteFunc(slices.Clone(finetuneClassifyOnly), func(f string) bool { return f == "base" })
+				if err := refuseFlags(set, "by --task ner", classifyOnly); err != nil {
 					return err
 				}
 				n := ner
@@ -193,7 +194,7 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 				} else {
 					n.lang = "en"
 				}
-				n.opts.Train, n.opts.Valid, n.opts.Out = train, valid, out
+				n.opts.Train, n.opts.Valid, n.opts.Out, n.opts.Base = train, valid, out, nf.base
 				n.opts.Format, n.opts.Quiet = data.format, quiet
 				c := &n.opts.Config
 				if set("min-count") {
@@ -331,7 +332,7 @@ func (n *neuralFlags) add(c *cobra.Command) {
 	f := c.Flags()
 	d := transfer.DefaultHead()
 	n.head = d // dropouts and batch norm; the flags below set the rest
-	f.StringVar(&n.base, "base", "", "neural: pretrained language model (mulan pretrain) whose encoder is fine-tuned (default: train one from scratch)")
+	f.StringVar(&n.base, "base", "", "pretrained language model (mulan pretrain): neural classifiers fine-tune its encoder (default: train one from scratch); --task ner uses its states as features (forward LM; see --base-backward)")
 	f.StringVar(&n.tokenizer, "tokenizer", "word", "neural, from scratch: space, word, zh-word, char or subword:MODEL")
 	f.IntVar(&n.lmCfg.Emb, "emb", 0, "neural, from scratch: embedding width (default: the architecture's, as in pretrain)")
 	f.IntVar(&n.lmCfg.Layers, "layers", 0, "neural, from scratch: recurrent layers or transformer blocks")

@@ -233,3 +233,40 @@ func TestNERTrainFraction(t *testing.T) {
 		t.Errorf("two runs with the same seed wrote different models")
 	}
 }
+
+// finetune --task ner --base/--base-backward trains the same tagger as ner
+// train with those flags: same LM features, same predictions.
+func TestFinetuneNERWithBase(t *testing.T) {
+	dir, train, test, fwd, bwd := nerLMFixture(t)
+	a, b := filepath.Join(dir, "a.ner"), filepath.Join(dir, "b.ner")
+	common := append([]string{"--train", train, "--valid", test, "--epochs", "3", "--seed", "3", "--base", fwd, "--base-backward", bwd}, nerSmall...)
+	if _, err := nerRun(t, "", append(append([]string{"ner", "train"}, common...), "--out", a)...); err != nil {
+		t.Fatal(err)
+	}
+	ft := append([]string{"finetune", "--task", "ner", "--train", train, "--valid", test, "--epoch", "3", "--seed", "3",
+		"--base", fwd, "--base-backward", bwd, "--out", b}, nerSmall...)
+	if _, err := nerRun(t, "", ft...); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{a, b} {
+		m, err := tagger.Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg := m.Config(); cfg.ContextName != "lm:fwd-lstm-space-8+bwd-lstm-space-8" || cfg.ContextDim != 16 {
+			t.Errorf("%s: context %q/%d, want the two LMs'", p, cfg.ContextName, cfg.ContextDim)
+		}
+	}
+	in := "Mary lives in New York .\nJohn Smith lives in Tokyo .\n"
+	pa, err := nerRun(t, in, "predict", "--model", a, "--json=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := nerRun(t, in, "predict", "--model", b, "--json=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa != pb {
+		t.Errorf("ner train predicts\n%s\nfinetune --task ner predicts\n%s", pa, pb)
+	}
+}
