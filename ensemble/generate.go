@@ -10,7 +10,6 @@ import (
 
 	"github.com/mulan-nlp/mulan/lm"
 	"github.com/mulan-nlp/mulan/ngram"
-	"github.com/mulan-nlp/mulan/nn"
 	"github.com/mulan-nlp/mulan/vocab"
 )
 
@@ -94,58 +93,28 @@ func (p *ngramPredictor) Push(word string) error {
 
 // NewPredictor implements Generator: the LM's softmax after the current
 // context (from </s>, the start of a line, and a zero state), without
-// <pad> and <s>, renormalised, as its Scorer gives it. A recurrent LM
-// carries its state from word to word; a Transformer reads the last
-// Cfg.Context tokens, as lm's Generate does.
+// <pad> and <s>, renormalised, as its Scorer gives it. It is lm's
+// Predictor, the softmax lm's Generate samples from: a recurrent LM carries
+// its state from word to word; a Transformer reads the last Cfg.Context
+// tokens.
 func (n *Neural) NewPredictor() (Predictor, error) {
-	m := n.Model
-	var w, b *nn.Param
-	for _, p := range m.Params() {
-		switch p.Name {
-		case "decoder.weight":
-			w = p
-		case "decoder.bias":
-			b = p
-		}
-	}
-	if w == nil { // tied: the output layer is the input embedding
-		if g := m.Encoder().LayerGroups(); len(g) > 0 && len(g[0]) > 0 {
-			w = g[0][0]
-		}
-	}
-	V, D := m.VocabSize(), m.TopDim()
-	if w == nil || b == nil || len(w.Value.Shape) != 2 || w.Value.Shape[0] != V || w.Value.Shape[1] != D || b.Value.Len() != V {
-		return nil, fmt.Errorf("%s: cannot find the output layer (%d x %d) of the LM", n.File, V, D)
-	}
+	V := n.Model.VocabSize()
 	var keep []int32 // word index (Words order) -> token id
 	for id := range int32(V) {
 		if id != vocab.PadID && id != vocab.BOSID {
 			keep = append(keep, id)
 		}
 	}
-	tp := nn.NewTape(nil)
-	tp.Training = false
-	tp.NoGrad = true
-	p := &neuralPredictor{m: m, w: w, b: b, tp: tp, keep: keep, ctx: []int32{vocab.EOSID}}
-	if m.Cfg.Arch != lm.ArchTransformer {
-		p.ts = m.NewTokenScorer()
-		p.st = m.NewState(1)
-		p.feed = 1
-	}
-	return p, nil
+	return &neuralPredictor{m: n.Model, p: n.Model.NewPredictor(), keep: keep}, nil
 }
+
+// neverNext are the token ids a neural LM never predicts.
+var neverNext = []int32{vocab.PadID, vocab.BOSID}
 
 type neuralPredictor struct {
 	m    *lm.LM
-	w, b *nn.Param
-	tp   *nn.Tape
+	p    *lm.Predictor
 	keep []int32
-	ctx  []int32 // the ids read so far, </s> first
-	// Recurrent LMs: st holds the state after ctx[:len(ctx)-feed]; the last
-	// feed ids are still to be read.
-	ts   *lm.TokenScorer
-	st   *lm.State
-	feed int
 	lps  []float64
 }
 
@@ -153,44 +122,12 @@ func (p *neuralPredictor) Next(dst []float64) error {
 	if len(dst) != len(p.keep) {
 		return fmt.Errorf("distribution of %d values for %d words", len(dst), len(p.keep))
 	}
-	D := p.m.TopDim()
-	tp := p.tp
-	var x *nn.Var
-	if p.st != nil {
-		if p.feed > 0 {
-			// TokenScorer reads every id but the last (a dummy target)
-			// and leaves the state after the last one read.
-			ids := append(p.ctx[len(p.ctx)-p.feed:len(p.ctx):len(p.ctx)], vocab.EOSID)
-			var err error
-			if p.lps, err = p.ts.LogProbs(p.lps[:0], ids, p.st, nil); err != nil {
-				return err
-			}
-			p.feed = 0
-		}
-		tp.Reset()
-		x = tp.Const(p.st.H[len(p.st.H)-1]) // [1, D]: the top layer's last output
-	} else {
-		win := p.ctx[max(0, len(p.ctx)-p.m.Cfg.Context):]
-		tp.Reset()
-		outs := p.m.Encoder().Forward(tp, win, 1, len(win), nil)
-		top := outs[len(outs)-1].Data()
-		x = tp.Input(top[(len(win)-1)*D:len(win)*D], 1, D)
+	var err error
+	if p.lps, err = p.p.NextLogProbs(p.lps[:0], neverNext); err != nil {
+		return err
 	}
-	row := tp.Linear(x, &p.w.Var, &p.b.Var).Data()
-	mx := math.Inf(-1)
-	for _, id := range p.keep {
-		mx = max(mx, float64(row[id]))
-	}
-	var sum float64
 	for i, id := range p.keep {
-		dst[i] = math.Exp(float64(row[id]) - mx)
-		sum += dst[i]
-	}
-	if !(sum > 0) || math.IsInf(sum, 0) {
-		return fmt.Errorf("the softmax sums to %v", sum)
-	}
-	for i := range dst {
-		dst[i] /= sum
+		dst[i] = math.Exp(p.lps[id])
 	}
 	return nil
 }
@@ -204,11 +141,7 @@ func (p *neuralPredictor) Push(word string) error {
 		}
 		id = ids[0]
 	}
-	p.ctx = append(p.ctx, id)
-	if p.st != nil {
-		p.feed++
-	}
-	return nil
+	return p.p.Push(id)
 }
 
 // NewPredictor implements Generator: the weighted sum of the members'

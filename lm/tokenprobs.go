@@ -21,9 +21,9 @@ func (m *LM) TokenLogProbs(ids []int32, st *State, drop []int32) ([]float64, err
 	return m.NewTokenScorer().LogProbs(nil, ids, st, drop)
 }
 
-// TokenScorer computes TokenLogProbs repeatedly, reusing its buffers (the
-// tape), which matters for short texts such as single lines. It is not safe
-// for concurrent use.
+// TokenScorer computes TokenLogProbs (and NextLogProbs) repeatedly, reusing
+// its buffers (the tape), which matters for short texts such as single
+// lines. It is not safe for concurrent use.
 type TokenScorer struct {
 	m  *LM
 	tp *nn.Tape
