@@ -89,7 +89,7 @@ rates (the head at --lr, each layer group below at the one above divided by
 groups: the head, then also the top layer, ...; --no-unfreeze) and the
 slanted triangular schedule (--no-stlr). Batches (--batch, default 32) hold
 texts of similar length, padded; texts are cut at --max-len tokens. Defaults:
---epoch 4, --lr 0.01, no --clip. Dev accuracy is printed after every epoch.
+--epoch 4, --lr 0.01 (transformer: 0.001), no --clip. Dev accuracy is printed after every epoch.
 The dev data is --valid or, without it, --dev-fraction F: a stratified random
 fraction F of the training examples held out (seeded by --seed; every label
 keeps a training example). With dev data the weights of the epoch with the
@@ -161,6 +161,8 @@ zh, --format conll or chars). Flags of one task are refused with the other.
 					}
 					if set("lr") {
 						nf.lr = cfg.LR
+					} else if arch == "transformer" {
+						nf.lr = 0.001 // 0.01 drives a Transformer encoder to a constant prediction
 					}
 					if set("min-count") {
 						nf.minCount = cfg.MinCount
