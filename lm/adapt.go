@@ -3,6 +3,7 @@ package lm
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 
 	"github.com/mulan-nlp/mulan/nn"
 	"github.com/mulan-nlp/mulan/vocab"
@@ -107,7 +108,7 @@ func (m *LM) rebuild(cfg Config, c *codec, src []int32) (*LM, error) {
 			remapRows(q.Data(), p.Data(), len(p.Data())/m.Cfg.Vocab, src)
 			continue
 		}
-		if !equalInts(p.Shape(), q.Shape()) {
+		if !slices.Equal(p.Shape(), q.Shape()) {
 			return nil, fmt.Errorf("lm: adapted parameter %s is %v, base %v", p.Name, q.Shape(), p.Shape())
 		}
 		copy(q.Data(), p.Data())

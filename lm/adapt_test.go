@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,7 +129,7 @@ func TestAdaptRows(t *testing.T) {
 				for id := range int32(a.VocabSize()) {
 					got := rowOf(p.a, id)
 					if bid, ok := baseIDs[a.Token(id)]; ok {
-						if !equalFloats(got, rowOf(p.b, bid)) {
+						if !slices.Equal(got, rowOf(p.b, bid)) {
 							t.Errorf("%s row %q differs from the base's", p.a.Name, a.Token(id))
 						}
 						continue
@@ -148,7 +149,7 @@ func TestAdaptRows(t *testing.T) {
 				if p == base.emb.W || p == base.outB || p == base.outW {
 					continue
 				}
-				if !equalFloats(p.Data(), a.params[i].Data()) {
+				if !slices.Equal(p.Data(), a.params[i].Data()) {
 					t.Errorf("parameter %s not copied", p.Name)
 				}
 			}
@@ -160,18 +161,6 @@ func TestAdaptRows(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // dropIDs returns the ids of m's regular tokens that other's vocabulary
@@ -213,7 +202,7 @@ func TestAdaptKeepsSharedPredictions(t *testing.T) {
 			ob := base.Encoder().Forward(inferTape(), sb.IDs[:T], 1, T, nil)
 			oa := a.Encoder().Forward(inferTape(), sa.IDs[:T], 1, T, nil)
 			for l := range ob {
-				if !equalFloats(ob[l].Data(), oa[l].Data()) {
+				if !slices.Equal(ob[l].Data(), oa[l].Data()) {
 					t.Errorf("layer %d states differ", l)
 				}
 			}
@@ -290,7 +279,7 @@ func TestAdaptFixedVocabulary(t *testing.T) {
 				}
 			}
 			for i, p := range base.params {
-				if !equalFloats(p.Data(), a.params[i].Data()) {
+				if !slices.Equal(p.Data(), a.params[i].Data()) {
 					t.Errorf("parameter %s not copied", p.Name)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"slices"
 
 	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/vocab"
@@ -203,7 +204,7 @@ func parseModel(name string, p []byte) (*LM, error) {
 	}
 	w := s["weights"]
 	for i, pr := range m.params {
-		if h.Params[i].Name != pr.Name || !equalInts(h.Params[i].Shape, pr.Shape()) {
+		if h.Params[i].Name != pr.Name || !slices.Equal(h.Params[i].Shape, pr.Shape()) {
 			return nil, fmt.Errorf("%s: parameter %d is %s%v, want %s%v: %w", name, i, h.Params[i].Name, h.Params[i].Shape, pr.Name, pr.Shape(), modelfile.ErrCorrupt)
 		}
 		d := pr.Data()
@@ -219,18 +220,6 @@ func parseModel(name string, p []byte) (*LM, error) {
 		return nil, fmt.Errorf("%s: %d bytes of weights left over: %w", name, len(w), modelfile.ErrCorrupt)
 	}
 	return m, nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func floatsBytes(dst []byte, xs []float32) []byte {

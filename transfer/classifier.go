@@ -226,10 +226,20 @@ func (c *Classifier) PredictBatch(texts []string, batchSize int) []int {
 	for i, t := range texts {
 		seqs[i] = c.encode(t)
 	}
-	order := sortedByLen(seqs)
 	pred := make([]int, len(texts))
+	c.eachRow(seqs, batchSize, func(i int, row []float32) { pred[i] = argmaxRow(row) })
+	return pred
+}
+
+// eachRow runs the classifier in inference mode over seqs in length-sorted
+// batches of batchSize (at least 1) and calls f with each sequence's index
+// and its row of logits (valid only during the call).
+func (c *Classifier) eachRow(seqs [][]int32, batchSize int, f func(i int, row []float32)) {
+	batchSize = max(batchSize, 1)
+	order := sortedByLen(seqs)
 	tp := nn.NewTape(nil)
 	tp.Training, tp.NoGrad = false, true
+	C := len(c.labels)
 	bs := make([][]int32, 0, batchSize)
 	for lo := 0; lo < len(order); lo += batchSize {
 		hi := min(lo+batchSize, len(order))
@@ -239,19 +249,10 @@ func (c *Classifier) PredictBatch(texts []string, batchSize int) []int {
 		}
 		tp.Reset()
 		d := c.logits(tp, bs, nil).Data()
-		C := len(c.labels)
 		for k, i := range order[lo:hi] {
-			row := d[k*C : (k+1)*C]
-			best := 0
-			for j, v := range row {
-				if v > row[best] {
-					best = j
-				}
-			}
-			pred[i] = best
+			f(i, d[k*C:(k+1)*C])
 		}
 	}
-	return pred
 }
 
 // fileHeader is the JSON part of a classifier file.

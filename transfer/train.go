@@ -133,31 +133,15 @@ func (c *Classifier) Score(exs []Example, batchSize int) (acc, loss float64) {
 	for i, e := range exs {
 		seqs[i] = c.encode(e.Text)
 	}
-	batchSize = max(batchSize, 1)
-	order := sortedByLen(seqs)
-	tp := nn.NewTape(nil)
-	tp.Training, tp.NoGrad = false, true
-	C := len(c.labels)
-	probs := make([]float64, C)
-	bs := make([][]int32, 0, batchSize)
+	probs := make([]float64, len(c.labels))
 	ok := 0
-	for lo := 0; lo < len(order); lo += batchSize {
-		hi := min(lo+batchSize, len(order))
-		bs = bs[:0]
-		for _, i := range order[lo:hi] {
-			bs = append(bs, seqs[i])
+	c.eachRow(seqs, batchSize, func(i int, row []float32) {
+		if argmaxRow(row) == exs[i].Label {
+			ok++
 		}
-		tp.Reset()
-		d := c.logits(tp, bs, nil).Data()
-		for k, i := range order[lo:hi] {
-			row := d[k*C : (k+1)*C]
-			if argmaxRow(row) == exs[i].Label {
-				ok++
-			}
-			softmaxRow(probs, row)
-			loss -= math.Log(max(probs[exs[i].Label], math.SmallestNonzeroFloat64))
-		}
-	}
+		softmaxRow(probs, row)
+		loss -= math.Log(max(probs[exs[i].Label], math.SmallestNonzeroFloat64))
+	})
 	return float64(ok) / float64(len(exs)), loss / float64(len(exs))
 }
 
