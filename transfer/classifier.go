@@ -13,6 +13,7 @@ import (
 	"github.com/mulan-nlp/mulan/modelfile"
 	"github.com/mulan-nlp/mulan/nn"
 	"github.com/mulan-nlp/mulan/optim"
+	"github.com/mulan-nlp/mulan/vocab"
 )
 
 // Kind and Version identify classifier model files. Version 2 added the
@@ -40,6 +41,12 @@ type HeadConfig struct {
 	// the spread at unit scale. Training then needs batches of at least
 	// two texts; prediction uses the running statistics.
 	BatchNorm bool `json:"batch_norm"`
+	// StartMarker feeds the line marker </s> before every text, so the
+	// encoder reads a text from the state it had at the start of every line
+	// in pretraining (where each line follows a </s>) rather than from a
+	// state it never saw there. Files written before this field existed
+	// read it as false and keep their behaviour.
+	StartMarker bool `json:"start_marker,omitempty"`
 }
 
 // DefaultHead is ULMFiT's head without its batch norms: 50 hidden units,
@@ -146,6 +153,9 @@ func (c *Classifier) maxLen() int {
 // reads as the single id 0).
 func (c *Classifier) encode(text string) []int32 {
 	ids := c.enc.Encode(text)
+	if c.Head.StartMarker {
+		ids = append([]int32{vocab.EOSID}, ids...)
+	}
 	if n := c.maxLen(); n > 0 && len(ids) > n {
 		ids = ids[:n]
 	}

@@ -470,3 +470,44 @@ func TestBackwardLMReadsReversed(t *testing.T) {
 		t.Errorf("capped backward ids %v, want those of %q: %v", got, "good very was", want)
 	}
 }
+
+func TestStartMarkerReadsLineMarkerFirst(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	exs := synthetic(40, rng)
+	base := tinyLM(t, lm.ArchLSTM, texts(exs), 1)
+	plain, err := New(base, []string{"neg", "pos"}, HeadConfig{Hidden: 8}, rand.New(rand.NewSource(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, err := New(base, []string{"neg", "pos"}, HeadConfig{Hidden: 8, StartMarker: true}, rand.New(rand.NewSource(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := exs[0].Text
+	if got, want := marked.encode(text), append([]int32{vocab.EOSID}, plain.encode(text)...); !slices.Equal(got, want) {
+		t.Fatalf("ids with the start marker %v, want %v", got, want)
+	}
+	if slices.Equal(marked.Probs(nil, text), plain.Probs(nil, text)) {
+		t.Fatal("the start marker does not change what the encoder reads")
+	}
+	// The marker survives a save and load; an empty text reads as the marker alone.
+	path := filepath.Join(t.TempDir(), "m.clf")
+	if err := marked.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !loaded.Head.StartMarker {
+		t.Fatal("start marker lost in the file")
+	}
+	for _, s := range []string{text, ""} {
+		if p, q := marked.Probs(nil, s), loaded.Probs(nil, s); !slices.Equal(p, q) {
+			t.Fatalf("%q: probs %v after load, %v before", s, q, p)
+		}
+	}
+	if got := loaded.encode(""); !slices.Equal(got, []int32{vocab.EOSID}) {
+		t.Errorf("empty text with the marker reads %v, want [</s>]", got)
+	}
+}

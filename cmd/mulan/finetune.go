@@ -26,7 +26,7 @@ var finetuneClassifyOnly = append([]string{"arch", "dim", "word-ngrams", "bucket
 // finetuneNeuralOnly are the flags only the neural classifiers (--arch rnn,
 // lstm, transformer) use.
 var finetuneNeuralOnly = []string{"base", "tokenizer", "emb", "layers", "heads", "context", "max-len", "head-hidden",
-	"factor", "no-discriminative", "no-unfreeze", "no-stlr", "batchnorm", "select", "dev-fraction"}
+	"factor", "no-discriminative", "no-unfreeze", "no-stlr", "batchnorm", "start-marker", "drop-mult", "select", "dev-fraction"}
 
 // finetuneLinearOnly are the --task classify flags the neural classifiers
 // refuse.
@@ -82,7 +82,9 @@ task, sized by --emb, --hidden, --layers, --heads, --context, with the
 --tokenizer vocabulary of the training texts) is followed by concat pooling
 ([last, max, mean] of the top layer over each text) and a head (dropout 0.4,
 dense --head-hidden units with ReLU, dropout 0.1, dense to the labels;
---batchnorm adds ULMFiT's batch norm before each dropout). Training
+--batchnorm adds ULMFiT's batch norm before each dropout; --drop-mult scales
+the head's and the encoder's dropouts, as fastai's drop_mult; --start-marker
+reads each text after the line marker </s>, as pretraining read every line). Training
 uses Adam with three techniques, each switchable off: discriminative learning
 rates (the head at --lr, each layer group below at the one above divided by
 --factor; --no-discriminative), gradual unfreezing (epoch e trains the top e
@@ -323,7 +325,7 @@ type neuralFlags struct {
 	seed                                     uint64
 	epochs, batch, minCount, hidden          int
 	trainSize                                int // -1: all examples
-	lr, clip, factor, devFraction            float64
+	lr, clip, factor, devFraction, dropMult  float64
 	selectEpoch                              string
 	lmCfg                                    lm.Config
 	head                                     transfer.HeadConfig
@@ -347,6 +349,8 @@ func (n *neuralFlags) add(c *cobra.Command) {
 	f.BoolVar(&n.noUnfreeze, "no-unfreeze", false, "neural: train all layer groups from the first epoch")
 	f.BoolVar(&n.noSTLR, "no-stlr", false, "neural: constant learning rate instead of the slanted triangular schedule")
 	f.BoolVar(&n.batchNorm, "batchnorm", false, "neural: batch norm before each dropout of the classifier head (ULMFiT's head)")
+	f.Float64Var(&n.dropMult, "drop-mult", 1, "neural: multiply every dropout rate (the encoder's and the head's) by this factor, as fastai's drop_mult")
+	f.BoolVar(&n.head.StartMarker, "start-marker", false, "neural: read every text after the line marker </s>, as the LM read each line in pretraining")
 	f.StringVar(&n.selectEpoch, "select", "best", "neural: epoch whose weights are written: best (best dev accuracy; needs dev data) or last")
 	f.Float64Var(&n.devFraction, "dev-fraction", 0, "neural, without --valid: hold out this stratified random fraction of the training examples as dev data (seeded by --seed)")
 }
@@ -470,6 +474,20 @@ func runTransferClassify(n *neuralFlags, data *dataFlags, set func(string) bool,
 		}
 	}
 	n.head.BatchNorm = n.batchNorm
+	if n.dropMult != 1 {
+		if !(n.dropMult >= 0) {
+			return fmt.Errorf("--drop-mult %v: want a number ≥ 0", n.dropMult)
+		}
+		d, m := base.Cfg, float32(n.dropMult)
+		d.DropEmb, d.DropIn, d.DropHidden, d.DropOut, d.DropWeight = m*d.DropEmb, m*d.DropIn, m*d.DropHidden, m*d.DropOut, m*d.DropWeight
+		if err := base.SetDropouts(d); err != nil {
+			return fmt.Errorf("--drop-mult %v: encoder %w", n.dropMult, err)
+		}
+		n.head.Drop1, n.head.Drop2 = m*n.head.Drop1, m*n.head.Drop2
+		if n.head.Drop1 >= 1 || n.head.Drop2 >= 1 {
+			return fmt.Errorf("--drop-mult %v: head dropout %v or %v is not below 1", n.dropMult, n.head.Drop1, n.head.Drop2)
+		}
+	}
 	clf, err := transfer.New(base, labels, n.head, mathrand.New(mathrand.NewSource(int64(n.seed))))
 	if err != nil {
 		return err

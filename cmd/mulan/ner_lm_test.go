@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/mulan-nlp/mulan/corpus"
@@ -42,33 +41,12 @@ func nerLMFixture(t *testing.T) (dir, train, test, fwd, bwd string) {
 		if c.back {
 			args = append(args, "--backward")
 		}
-		clearSliceFlags()
 		_, err := nerRun(t, "", args...)
-		clearSliceFlags()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir, train, test, fwd, bwd
-}
-
-// clearSliceFlags empties every slice-valued flag of the shared root (such
-// as pretrain's --train), which nerRun's reset to the default text "[]"
-// would not: a later --train would append to a stale value.
-func clearSliceFlags() {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		c.Flags().VisitAll(func(f *pflag.Flag) {
-			if sv, ok := f.Value.(pflag.SliceValue); ok {
-				_ = sv.Replace(nil)
-				f.Changed = false
-			}
-		})
-		for _, s := range c.Commands() {
-			walk(s)
-		}
-	}
-	walk(root)
 }
 
 // ner train --base/--base-backward writes one self-contained tagger file:

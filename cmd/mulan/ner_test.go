@@ -62,7 +62,18 @@ func nerRun(t *testing.T, stdin string, args ...string) (string, error) {
 	reset = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			if f.Changed {
-				if err := f.Value.Set(f.DefValue); err != nil {
+				// A slice flag's Set appends after its first use, so its
+				// default (written "[]") is restored by Replace.
+				if sv, ok := f.Value.(pflag.SliceValue); ok {
+					def := strings.Trim(f.DefValue, "[]")
+					var vals []string
+					if def != "" {
+						vals = strings.Split(def, ",")
+					}
+					if err := sv.Replace(vals); err != nil {
+						t.Fatalf("reset --%s: %v", f.Name, err)
+					}
+				} else if err := f.Value.Set(f.DefValue); err != nil {
 					t.Fatalf("reset --%s: %v", f.Name, err)
 				}
 				f.Changed = false
