@@ -8,10 +8,16 @@
 #           char LMs 2x256 (emb 128) on Resume train + SIGHAN-2005 PKU/MSR raw
 #           test text, 10 epochs (about 20 min each on a shared 2-core box);
 #   CoNLL-2003 (conll2003_en, IOB2; valid.txt for selection; test.txt)
-#           word LMs (space tokenizer, cased) 2x256 (emb 128), min count 2, on
-#           the CoNLL training sentences + the deduplicated Tatoeba English
-#           sentences (tokenized by 'mulan tokenize --lang en'), validated on
-#           valid.txt; about 2 min per epoch;
+#           word LMs (space tokenizer, cased) 2x256 (emb 128), 20k vocabulary
+#           (min count 3), dropouts 0.15 (weight 0.2, embedding 0.05), in two
+#           stages: a general LM on the CoNLL training sentences + the
+#           deduplicated Tatoeba English sentences + the paragraphs of 20
+#           Newsgroups (train and test, headers, quoted and signature-like
+#           lines dropped; all tokenized by 'mulan tokenize --lang en'; 3.6M
+#           tokens), EN_LM_EPOCHS epochs (about 30 min each when it has a
+#           core to itself), then fine-tuned on the CoNLL training sentences
+#           (pretrain --init --keep-vocab, EN_LM_TUNE_EPOCHS epochs, about 3
+#           min each); validated on valid.txt;
 #   MSRA    (msra_ner_zh, char BIO; 5% of train held out as dev; test.txt)
 #           the Resume char LMs (they read news text); about 16 min per epoch
 #           of the full training set from scratch on a shared 2-core box.
@@ -29,7 +35,7 @@
 #   ZH_EPOCHS (15) ZH_PATIENCE (5)   Resume tagger, full (the colleague's setting)
 #   ZH10_EPOCHS (30) ZH10_PATIENCE (8) Resume tagger, 10%
 #   MSRA_EPOCHS (15) MSRA_PATIENCE (5) MSRA_FULL_EPOCHS (3)
-#   EN_LM_EPOCHS (4) ZH_LM_EPOCHS (10) FRACTION (0.1) SEED (1)
+#   EN_LM_EPOCHS (1) EN_LM_TUNE_EPOCHS (2) ZH_LM_EPOCHS (10) FRACTION (0.1) SEED (1)
 #   ZH_FWD / ZH_BWD  existing Resume char LMs to reuse instead of training
 # Usage: [STEPS="conll-lm conll-full"] bench/ner_transfer.sh
 set -euo pipefail
@@ -41,10 +47,10 @@ SKIP=${SKIP:-}
 EN_EPOCHS=${EN_EPOCHS:-50} EN_PATIENCE=${EN_PATIENCE:-8}
 ZH_EPOCHS=${ZH_EPOCHS:-15} ZH_PATIENCE=${ZH_PATIENCE:-5} ZH10_EPOCHS=${ZH10_EPOCHS:-30} ZH10_PATIENCE=${ZH10_PATIENCE:-8}
 MSRA_EPOCHS=${MSRA_EPOCHS:-15} MSRA_PATIENCE=${MSRA_PATIENCE:-5} MSRA_FULL_EPOCHS=${MSRA_FULL_EPOCHS:-3}
-EN_LM_EPOCHS=${EN_LM_EPOCHS:-4} ZH_LM_EPOCHS=${ZH_LM_EPOCHS:-10}
+EN_LM_EPOCHS=${EN_LM_EPOCHS:-1} EN_LM_TUNE_EPOCHS=${EN_LM_TUNE_EPOCHS:-2} ZH_LM_EPOCHS=${ZH_LM_EPOCHS:-10}
 FRACTION=${FRACTION:-0.1} SEED=${SEED:-1}
 for f in resume_ner_zh/train.char.bmes conll2003_en/train.txt msra_ner_zh/train.txt \
-	tatoeba_cmn_eng/cmn.txt zh_lm_corpus/sighan2005_pku_msr/pku_test.utf8; do
+	tatoeba_cmn_eng/cmn.txt zh_lm_corpus/sighan2005_pku_msr/pku_test.utf8 20newsgroups_bydate/train.jsonl.gz; do
 	[ -f "$DATA/$f" ] || { echo "ner_transfer.sh: $DATA/$f not found" >&2; exit 1; }
 done
 mkdir -p "$OUT"
@@ -102,6 +108,25 @@ chars2txt() {
 		END { if (n) print line }' "$1"
 }
 
+# newsgroups_paragraphs DIR: the paragraphs of the 20 Newsgroups JSONL files,
+# one per line: headers, quoted lines and lines with addresses, long runs of
+# symbols or base64 dropped; paragraphs of 5-120 words that are mostly letters.
+newsgroups_paragraphs() {
+	python3 - "$1" <<'PY'
+import gzip, json, re, sys
+bad = re.compile(r"(@|writes:|wrote:|^[-=_*#|~+]{3,}|[A-Za-z0-9+/]{30,}|In article)")
+for name in ("train.jsonl.gz", "test.jsonl.gz"):
+    for line in gzip.open(sys.argv[1] + "/" + name, "rt", encoding="utf-8"):
+        body = json.loads(line)["text"].split("\n\n", 1)
+        for para in re.split(r"\n\s*\n", body[1] if len(body) > 1 else ""):
+            kept = [x.strip() for x in para.split("\n")]
+            kept = [x for x in kept if x and not x.startswith((">", "|", ":")) and not bad.search(x)]
+            text = " ".join(kept)
+            if 5 <= len(text.split()) <= 120 and sum(c.isalpha() for c in text) >= 0.6 * len(text):
+                print(text)
+PY
+}
+
 # --- Resume (zh, BMES) and the char LMs (also used for MSRA) ---
 R=$DATA/resume_ner_zh
 ZH_FWD=${ZH_FWD:-$OUT/zh_char_fwd.lm}
@@ -122,12 +147,24 @@ want resume-10 && pair resume_10 "$R/test.char.bmes" "$ZH_FWD" "$ZH_BWD" "${zh_r
 # --- CoNLL-2003 (en, IOB2) and its word LMs ---
 C=$DATA/conll2003_en
 if want conll-lm; then
-	conll2txt "$C/train.txt" >"$OUT/en_lm_train.txt"
-	cut -f1 "$DATA/tatoeba_cmn_eng/cmn.txt" | "$M" tokenize --lang en | awk '!seen[$0]++' >>"$OUT/en_lm_train.txt"
+	conll2txt "$C/train.txt" >"$OUT/en_conll_train.txt"
 	conll2txt "$C/valid.txt" >"$OUT/en_lm_valid.txt"
-	en_lm=(--tokenizer space --train "$OUT/en_lm_train.txt" --valid "$OUT/en_lm_valid.txt" --epochs "$EN_LM_EPOCHS")
-	pretrain en_word_fwd "${en_lm[@]}"
-	pretrain en_word_bwd "${en_lm[@]}" --backward
+	{
+		cat "$OUT/en_conll_train.txt"
+		cut -f1 "$DATA/tatoeba_cmn_eng/cmn.txt" | "$M" tokenize --lang en | awk '!seen[$0]++'
+		newsgroups_paragraphs "$DATA/20newsgroups_bydate" | "$M" tokenize --lang en
+	} >"$OUT/en_lm_train.txt"
+	en_lm=(--tokenizer space --min-count 3 --max-vocab 20000 --dropout 0.15 --drop-weight 0.2 --drop-emb 0.05
+		--train "$OUT/en_lm_train.txt" --valid "$OUT/en_lm_valid.txt" --epochs "$EN_LM_EPOCHS")
+	pretrain en_general_fwd "${en_lm[@]}"
+	pretrain en_general_bwd "${en_lm[@]}" --backward
+	for d in fwd bwd; do
+		[ -f "$OUT/en_word_$d.lm.done" ] && continue
+		t0=$SECONDS
+		$NICE "$M" pretrain --init "$OUT/en_general_$d.lm" --keep-vocab --train "$OUT/en_conll_train.txt" \
+			--valid "$OUT/en_lm_valid.txt" --epochs "$EN_LM_TUNE_EPOCHS" --out "$OUT/en_word_$d.lm" >"$OUT/en_word_$d.lm.log" 2>&1
+		echo $((SECONDS - t0)) >"$OUT/en_word_$d.lm.done"
+	done
 fi
 en=(--lang en --train "$C/train.txt" --valid "$C/valid.txt" --epochs "$EN_EPOCHS" --patience "$EN_PATIENCE")
 want conll-full && pair conll_full "$C/test.txt" "$OUT/en_word_fwd.lm" "$OUT/en_word_bwd.lm" "${en[@]}"
