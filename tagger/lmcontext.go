@@ -78,6 +78,7 @@ type LMContext struct {
 	cache    map[string][]float32
 	cacheMax int64
 	cacheLen int64 // bytes in cache
+	skipped  int64 // bytes of features computed but not cached (cap reached), counted each time
 	rng      *rand.Rand
 	tape     *nn.Tape // frozen computation
 }
@@ -166,7 +167,7 @@ func (c *LMContext) ClearCache() {
 	if c.cache != nil {
 		clear(c.cache)
 	}
-	c.cacheLen = 0
+	c.cacheLen, c.skipped = 0, 0
 }
 
 // ParamGroups returns, when fine-tuning, the LMs' encoder parameters in
@@ -246,14 +247,27 @@ func (c *LMContext) Features(tp *nn.Tape, batch [][]string, T int) (*nn.Var, err
 			n := len(batch[b])
 			row := f[i*Tm*D : (i*Tm+n)*D]
 			copy(out[b*T*D:], row)
-			if _, dup := c.cache[keys[b]]; c.cache != nil && !dup && c.cacheLen+int64(4*len(row)) <= c.cacheMax {
-				c.cache[keys[b]] = append([]float32(nil), row...)
-				c.cacheLen += int64(4 * len(row))
+			if _, dup := c.cache[keys[b]]; c.cache != nil && !dup {
+				if c.cacheLen+int64(4*len(row)) <= c.cacheMax {
+					c.cache[keys[b]] = append([]float32(nil), row...)
+					c.cacheLen += int64(4 * len(row))
+				} else {
+					c.skipped += int64(4 * len(row))
+				}
 			}
 		}
 		c.tape.Reset()
 	}
 	return tp.Input(out, len(batch), T, D), nil
+}
+
+// CacheUse reports the bytes of features held in the cache of a frozen
+// context and the bytes of features computed that did not fit under its cap,
+// counted each time they were computed (after every sentence has been read
+// once, held+overflow is what a cache holding them all would take). Both are
+// 0 for a fine-tuned context.
+func (c *LMContext) CacheUse() (held, overflow int64) {
+	return c.cacheLen, c.skipped
 }
 
 // cacheKey identifies a token sequence.

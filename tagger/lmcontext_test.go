@@ -361,6 +361,16 @@ func TestLMContextCache(t *testing.T) {
 	if len(capped.cache) != 0 {
 		t.Errorf("cache over its cap: %d entries", len(capped.cache))
 	}
+	want := int64(0)
+	for _, s := range batch {
+		want += int64(4 * len(s) * D)
+	}
+	if held, over := capped.CacheUse(); held != 0 || over != want {
+		t.Errorf("capped CacheUse = %d, %d; want 0, %d", held, over, want)
+	}
+	if held, over := cached.CacheUse(); held != cached.cacheLen || held == 0 || over != 0 {
+		t.Errorf("CacheUse = %d, %d; want %d, 0", held, over, cached.cacheLen)
+	}
 }
 
 func TestLMContextErrors(t *testing.T) {

@@ -14,13 +14,21 @@ import (
 // mulanRun runs the mulan command line with args and stdin, returning stdout and the error.
 func mulanRun(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
+	out, _, err := mulanRunStderr(t, stdin, args...)
+	return out, err
+}
+
+// mulanRunStderr is mulanRun that also returns what the command wrote to
+// stderr (logs, warnings).
+func mulanRunStderr(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
 	root.SetArgs(args)
 	root.SetIn(strings.NewReader(stdin))
 	root.SetOut(&out)
-	root.SetErr(&bytes.Buffer{})
-	err := root.Execute()
-	return out.String(), err
+	root.SetErr(&errOut)
+	err = root.Execute()
+	return out.String(), errOut.String(), err
 }
 
 func TestFinetuneEvaluatePredict(t *testing.T) {

@@ -36,8 +36,11 @@ type nerTrainOptions struct {
 	// sets Base from its own --base flag.
 	Base, BaseBackward string
 	FineTuneLM         bool
-	Config             tagger.Config
-	Quiet              bool
+	// LMCacheMB caps the memory of the frozen LM features cached across
+	// epochs, in MiB (0: no cache).
+	LMCacheMB float64
+	Config    tagger.Config
+	Quiet     bool
 }
 
 // nerReadSentences reads a tagged file in the given format.
@@ -118,6 +121,12 @@ func runNERTrain(o nerTrainOptions, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stderr, "epoch %3d  lr %.5f  loss %8.3f  dev F1 %6.2f  %5.1fs  %6.1f sent/s%s%s\n",
 				s.Epoch, s.LR, s.Loss, s.DevF1, s.Seconds, s.SentencesSec, lmGroups, mark)
+			if ctx != nil && s.Epoch == 1 {
+				if held, over := ctx.CacheUse(); over > 0 {
+					fmt.Fprintf(stderr, "ner: the LM feature cache is full (--lm-cache-mb %g): %.1f MiB of features are computed again every epoch; --lm-cache-mb %d would hold them all\n",
+						o.LMCacheMB, float64(over)/(1<<20), (held+over)>>20+1)
+				}
+			}
 		},
 		Checkpoint: func(m *tagger.Tagger) error { return m.Save(o.Out) },
 	}
@@ -184,7 +193,11 @@ func nerLMContext(o nerTrainOptions) (*tagger.LMContext, error) {
 	if o.Config.Lang == "zh" {
 		sep = ""
 	}
-	return tagger.NewLMContext(fwd, bwd, tagger.LMContextOptions{Sep: sep, FineTune: o.FineTuneLM, Seed: o.Config.Seed})
+	cacheBytes := int64(o.LMCacheMB * (1 << 20))
+	if cacheBytes == 0 {
+		cacheBytes = -1 // LMContextOptions: negative is no cache
+	}
+	return tagger.NewLMContext(fwd, bwd, tagger.LMContextOptions{Sep: sep, FineTune: o.FineTuneLM, Seed: o.Config.Seed, CacheBytes: cacheBytes})
 }
 
 // nerPredictOptions are the inputs of `mulan ner predict`.
@@ -372,6 +385,7 @@ func (n *nerTrainFlags) add(f *pflag.FlagSet, common bool) {
 	f.Float64Var(&to.TrainFraction, "train-fraction", 0, "train on this fraction of the training sentences (seeded subset; 0: all)")
 	f.StringVar(&to.BaseBackward, "base-backward", "", "pretrained backward language model (mulan pretrain --backward) whose states are contextual features")
 	f.BoolVar(&to.FineTuneLM, "finetune-lm", false, "train the language models with the tagger (default: frozen, features cached)")
+	f.Float64Var(&to.LMCacheMB, "lm-cache-mb", float64(tagger.DefaultCacheBytes>>20), "memory for the frozen LM features cached across epochs, MiB (0: recompute every epoch)")
 	f.Float64Var(&cfg.ContextFactor, "lm-factor", d.ContextFactor, "with --finetune-lm: learning-rate divisor from one LM layer group to the one below, starting at the top group")
 	f.BoolVar(&n.noLMUnfreeze, "no-lm-unfreeze", false, "with --finetune-lm: train every LM layer group from the first epoch (default: gradual unfreezing)")
 	n.own = nil
@@ -412,6 +426,12 @@ func (n *nerTrainFlags) options(set func(flag string) bool) (nerTrainOptions, er
 		return o, fmt.Errorf("--caps-dim and --char-dim are English features (Chinese tokens are characters)")
 	}
 	cfg.ContextUnfreeze = !n.noLMUnfreeze
+	if o.LMCacheMB < 0 {
+		return o, fmt.Errorf("--lm-cache-mb %g: want a size in MiB, 0 for no cache", o.LMCacheMB)
+	}
+	if o.FineTuneLM && set("lm-cache-mb") {
+		return o, fmt.Errorf("--lm-cache-mb is for frozen LMs (a fine-tuned LM's features change every step)")
+	}
 	if !o.FineTuneLM {
 		for _, fl := range []string{"lm-factor", "no-lm-unfreeze"} {
 			if set(fl) {

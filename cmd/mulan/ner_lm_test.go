@@ -70,6 +70,26 @@ func TestNERLMFeatures(t *testing.T) {
 	if _, err := nerRun(t, "", args...); err != nil {
 		t.Fatal(err)
 	}
+	// The feature cache changes speed, not results: without it, and with a
+	// cap too small for the features (which says so), the same tagger.
+	for _, c := range []struct{ mb, warn string }{{"0", ""}, {"0.0001", "the LM feature cache is full (--lm-cache-mb 0.0001)"}} {
+		other := filepath.Join(dir, "cache"+c.mb+".ner")
+		args := append([]string{"ner", "train", "--train", train, "--valid", test, "--epochs", "12", "--seed", "3",
+			"--base", fwd, "--base-backward", bwd, "--lm-cache-mb", c.mb, "--out", other}, nerSmall...)
+		resetAllFlags(t)
+		_, out, err := mulanRunStderr(t, "", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out, "cache is full"); got != (c.warn != "") || !strings.Contains(out, c.warn) {
+			t.Errorf("--lm-cache-mb %s: output %q, want a warning %q", c.mb, out, c.warn)
+		}
+		a, _ := os.ReadFile(model)
+		b, _ := os.ReadFile(other)
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("--lm-cache-mb %s: tagger differs from the cached run's", c.mb)
+		}
+	}
 	for _, p := range []string{fwd, bwd} {
 		if err := os.Remove(p); err != nil {
 			t.Fatal(err)
@@ -134,6 +154,8 @@ func TestNERLMFlagErrors(t *testing.T) {
 		{"not an LM", []string{"--base", train}, train},
 		{"finetune without base", []string{"--finetune-lm"}, "--finetune-lm needs --base"},
 		{"factor without finetune", []string{"--base", fwd, "--lm-factor", "3"}, "--lm-factor is used only with --finetune-lm"},
+		{"negative cache", []string{"--base", fwd, "--lm-cache-mb", "-1"}, "--lm-cache-mb -1: want a size in MiB"},
+		{"cache with finetune", []string{"--base", fwd, "--finetune-lm", "--lm-cache-mb", "64"}, "--lm-cache-mb is for frozen LMs"},
 		{"unfreeze without finetune", []string{"--base", fwd, "--no-lm-unfreeze"}, "--no-lm-unfreeze is used only with --finetune-lm"},
 		{"bad factor", []string{"--base", fwd, "--finetune-lm", "--lm-factor", "0.5"}, "context_factor 0.5"},
 		{"bad fraction", []string{"--train-fraction", "1.5"}, "--train-fraction 1.5"},
@@ -163,7 +185,7 @@ func TestNERLMFlagRegistration(t *testing.T) {
 		if (f.Lookup("base") != nil) != common {
 			t.Errorf("common=%v: --base registered: %v", common, f.Lookup("base") != nil)
 		}
-		for _, fl := range []string{"base-backward", "finetune-lm", "lm-factor", "no-lm-unfreeze", "train-fraction"} {
+		for _, fl := range []string{"base-backward", "finetune-lm", "lm-cache-mb", "lm-factor", "no-lm-unfreeze", "train-fraction"} {
 			if !slices.Contains(n.own, fl) {
 				t.Errorf("common=%v: --%s not among the tagger's own flags %v", common, fl, n.own)
 			}

@@ -58,6 +58,14 @@ func nerFixture(t *testing.T) (dir, train, test string) {
 // the next.
 func nerRun(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
+	resetAllFlags(t)
+	return mulanRun(t, stdin, args...)
+}
+
+// resetAllFlags resets every flag of every command to its default now and when
+// the test ends.
+func resetAllFlags(t *testing.T) {
+	t.Helper()
 	var reset func(c *cobra.Command)
 	reset = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
@@ -85,7 +93,6 @@ func nerRun(t *testing.T, stdin string, args ...string) (string, error) {
 	}
 	reset(root)
 	t.Cleanup(func() { reset(root) })
-	return mulanRun(t, stdin, args...)
 }
 
 // nerSmall are the flags of a tiny, fast tagger.
