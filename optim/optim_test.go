@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/mulan-nlp/mulan/nn"
@@ -492,5 +493,98 @@ func TestParallelMatchesSerial(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("element %d: %v serial, %v parallel", i, a[i], b[i])
 		}
+	}
+}
+
+// Momentum that no gradient feeds decays to exactly zero instead of through
+// float32's subnormal range (where arithmetic is 50-100x slower), and the
+// flush leaves the parameters as an unflushed update would.
+func TestMomentsSkipSubnormals(t *testing.T) {
+	for _, name := range []string{"sgd", "nesterov", "adam"} {
+		p := nn.NewParam("w", 1, 4)
+		copy(p.Value.Data, []float32{0.5, -0.25, 1e-3, 2})
+		var o Optimizer
+		switch name {
+		case "sgd":
+			o, _ = NewSGD(OneGroup([]*nn.Param{p}), SGDConfig{LR: 0.1, Momentum: 0.9})
+		case "nesterov":
+			o, _ = NewSGD(OneGroup([]*nn.Param{p}), SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true})
+		default:
+			o, _ = NewAdam(OneGroup([]*nn.Param{p}), DefaultAdam(0.01))
+		}
+		copy(p.Grad.Data, []float32{1, -1, 1e-3, 0.5})
+		o.Step()
+		before := slices.Clone(p.Value.Data)
+		clear(p.Grad.Data)
+		sub := 0
+		steps := 2000 // 0.9^2000 ≈ 1e-92: every momentum passes 1e-38
+		if name == "adam" {
+			steps = 80000 // Adam's second moments: 0.999^80000 ≈ 1e-35
+		}
+		for range steps {
+			o.Step()
+			for _, s := range moments(o) {
+				for _, x := range s {
+					if x != 0 && math.Abs(float64(x)) < 0x1p-126 {
+						sub++
+					}
+				}
+			}
+		}
+		if sub > 0 {
+			t.Errorf("%s: %d subnormal moments seen", name, sub)
+		}
+		for _, s := range moments(o) {
+			if slices.ContainsFunc(s, func(x float32) bool { return x != 0 }) {
+				t.Errorf("%s: moments %v not flushed to zero", name, s)
+			}
+		}
+		// The decaying momentum moves p a little more; the result must be
+		// finite and close to the last step's direction.
+		for i, v := range p.Value.Data {
+			if math.IsNaN(float64(v)) || math.Abs(float64(v-before[i])) > 1 {
+				t.Errorf("%s: p[%d] %v -> %v", name, i, before[i], v)
+			}
+		}
+	}
+}
+
+// moments returns an optimizer's moment buffers.
+func moments(o Optimizer) [][]float32 {
+	var b *base
+	switch o := o.(type) {
+	case *SGD:
+		b = &o.base
+	case *Adam:
+		b = &o.base
+	}
+	var out [][]float32
+	for _, s := range b.slots {
+		for _, m := range [][]float32{s.a, s.b} {
+			if m != nil {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkSGDMomentumDecayed is a step over a momentum buffer that no
+// gradient feeds any more (a large embedding table), where the values would
+// be subnormal without the flush.
+func BenchmarkSGDMomentumDecayed(b *testing.B) {
+	p := nn.NewParam("w", 1000, 1000)
+	opt, _ := NewSGD(OneGroup([]*nn.Param{p}), SGDConfig{LR: 0.1, Momentum: 0.9})
+	for i := range p.Grad.Data {
+		p.Grad.Data[i] = 1e-3
+	}
+	opt.Step()
+	clear(p.Grad.Data)
+	for range 820 { // 1e-3·0.9^820 ≈ 1e-40
+		opt.Step()
+	}
+	b.SetBytes(int64(3 * 4 * len(p.Value.Data)))
+	for b.Loop() {
+		opt.Step()
 	}
 }
