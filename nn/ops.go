@@ -833,7 +833,10 @@ func (tp *Tape) Embed(w *Var, ids []int32, pad int, dims ...int) *Var {
 		shp[0], r = len(ids), 1
 	}
 	shp[r] = d
-	need := tp.grads(w)
+	need := !tp.NoGrad && w.needsGrad() // not tp.grads: that marks a tracked table dense
+	if w.rows != nil && w.rows.read != nil {
+		w.rows.read(ids)
+	}
 	out := tp.newVar(need, shp[:r+1]...)
 	if out.Value.Len() != len(ids)*d {
 		panic(fmt.Sprintf("nn: Embed: %d ids for dims %v", len(ids), append([]int(nil), dims...)))
@@ -865,6 +868,9 @@ func backEmbed(tp *Tape, nd *node) {
 			continue
 		}
 		addTo(w.Grad.Data[int(id)*d:(int(id)+1)*d], dy[i*d:(i+1)*d])
+		if w.rows != nil {
+			w.rows.add(id)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -22,6 +23,7 @@ type Var struct {
 	Grad *tensor.Tensor
 
 	frozen    bool
+	rows      *rowSet       // Param.TrackRows: the gradient rows written
 	val, grd  tensor.Tensor // backing headers for pooled Vars
 	shp, gshp []int         // owned shape storage for pooled Vars
 }
@@ -68,12 +70,95 @@ func (p *Param) SetFrozen(f bool) { p.frozen = f }
 // Frozen reports whether p is frozen.
 func (p *Param) Frozen() bool { return p.frozen }
 
-// ZeroGrad sets the gradients of params to zero.
+// ZeroGrad sets the gradients of params to zero (ClearGrad).
 func ZeroGrad(params []*Param) {
 	for _, p := range params {
-		if p.Grad != nil {
-			clear(p.Grad.Data)
+		p.ClearGrad()
+	}
+}
+
+// rowSet is the set of rows of a tracked parameter's gradient that may be
+// nonzero: the rows Embed wrote, or all of them (dense) once another op
+// read the parameter (sticky: ClearGrad may run between a forward pass and
+// its backward pass).
+type rowSet struct {
+	mark   []bool
+	rows   []int32
+	dense  bool
+	sorted bool
+	read   func(ids []int32) // OnRowRead
+}
+
+func (r *rowSet) add(id int32) {
+	if !r.mark[id] {
+		r.mark[id] = true
+		r.rows = append(r.rows, id)
+		r.sorted = false
+	}
+}
+
+// TrackRows makes p, a table of shape [rows, d], record which rows of its
+// gradient Backward writes: Embed records the rows of the ids it looked up;
+// any other op that reads p (a tied output layer, say) turns the tracking off
+// for good, every row counting as written. Optimizers then visit only
+// those rows (GradRows): a step over a large embedding table, such as a
+// Chinese tagger's 300k character bigrams, costs what the batch touched
+// rather than the whole table. An optimizer may then apply the updates of
+// the untouched rows lazily (optim.SGD with momentum), bringing rows up to
+// date as Embed reads them (OnRowRead); call its Sync before reading p's
+// values any other way during training.
+func (p *Param) TrackRows() {
+	if p.rows == nil && len(p.Value.Shape) == 2 {
+		p.rows = &rowSet{mark: make([]bool, p.Value.Shape[0])}
+	}
+}
+
+// OnRowRead sets a function that Embed calls with the ids it is about to
+// look up in p (a table that tracks its rows), before it reads them: an
+// optimizer that leaves some rows' updates pending applies them there.
+func (p *Param) OnRowRead(f func(ids []int32)) {
+	if p.rows != nil {
+		p.rows.read = f
+	}
+}
+
+// GradRows returns the rows of p's gradient written since the last ClearGrad,
+// in ascending order (so that a sum over them adds in the order a sum over
+// the whole gradient would), and true; it returns nil and false when p does
+// not track rows or an op other than Embed read it (any row may be nonzero).
+// The slice is p's own: do not modify it.
+func (p *Param) GradRows() ([]int32, bool) {
+	r := p.rows
+	if r == nil || r.dense {
+		return nil, false
+	}
+	if !r.sorted {
+		slices.Sort(r.rows)
+		r.sorted = true
+	}
+	return r.rows, true
+}
+
+// ClearGrad sets p's gradient to zero (only the written rows when p tracks
+// them) and forgets the rows.
+func (p *Param) ClearGrad() {
+	if p.Grad == nil {
+		return
+	}
+	r := p.rows
+	if r == nil || r.dense {
+		clear(p.Grad.Data)
+	} else {
+		d := p.Value.Shape[1]
+		for _, id := range r.rows {
+			clear(p.Grad.Data[int(id)*d : (int(id)+1)*d])
 		}
+	}
+	if r != nil {
+		for _, id := range r.rows {
+			r.mark[id] = false
+		}
+		r.rows = r.rows[:0]
 	}
 }
 
@@ -244,12 +329,16 @@ func (tp *Tape) grads(vs ...*Var) bool {
 	if tp.NoGrad {
 		return false
 	}
+	need := false
 	for _, v := range vs {
 		if v.needsGrad() {
-			return true
+			need = true
+			if v.rows != nil {
+				v.rows.dense = true // an op other than Embed: any row
+			}
 		}
 	}
-	return false
+	return need
 }
 
 // Backward computes gradients of loss with respect to every Var recorded on

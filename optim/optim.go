@@ -51,6 +51,10 @@ type Optimizer interface {
 	SetScale(m float64)
 	// Groups lists the parameter groups.
 	Groups() []*Group
+	// Sync applies any updates the optimizer left pending (SGD's lazy
+	// momentum steps on the untouched rows of parameters that track their
+	// gradient rows); call it before reading such parameters' values.
+	Sync()
 	// MarshalBinary and UnmarshalBinary save and restore the learning rate,
 	// scale and per-parameter state (moments, step counts) for resumable
 	// checkpoints. Parameters are matched by name and shape.
@@ -120,6 +124,13 @@ type slot struct {
 	step  int64
 	a, b  []float32 // momentum buffer (SGD) or first/second moments (Adam)
 	has   bool      // SGD: momentum buffer initialised
+	// SGD with momentum over a parameter that tracks its gradient rows
+	// (nn.Param.TrackRows) updates the rows a step touched and leaves the
+	// momentum steps of the others pending: row r is up to date as of step
+	// last[r], and the pending steps all use learning rate lazyLR (a change
+	// of rate first brings every row up to date).
+	last   []int64
+	lazyLR float32
 }
 
 // base holds what every optimizer shares.
@@ -166,9 +177,7 @@ func (b *base) Groups() []*Group   { return b.groups }
 
 func (b *base) ZeroGrad() {
 	for i := range b.slots {
-		if g := b.slots[i].p.Grad; g != nil {
-			clear(g.Data)
-		}
+		b.slots[i].p.ClearGrad()
 	}
 }
 
@@ -304,6 +313,7 @@ func (b *base) UnmarshalBinary(data []byte) error {
 			return fail(fmt.Errorf("parameter %q has %d values in the state, %d in the model", name, size, len(s.p.Value.Data)))
 		}
 		s.step, s.has = int64(step), p[0] == 1
+		s.last = nil // every row up to date (the state was synced)
 		p = p[1:]
 		s.a = cloneLen(s.a)
 		s.b = cloneLen(s.b)

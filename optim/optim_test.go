@@ -588,3 +588,81 @@ func BenchmarkSGDMomentumDecayed(b *testing.B) {
 		opt.Step()
 	}
 }
+
+// SGD over a parameter that tracks its gradient rows (nn.Param.TrackRows)
+// updates only the rows a batch touched and applies the others' momentum
+// steps lazily; after Sync it must hold what dense SGD computes, through
+// changes of learning rate, clipping, a save and restore of the optimizer
+// state, and a step where another op reads the whole table (dense from then
+// on). The loss is not linear in the table, so a row read before its
+// pending steps are applied would change the gradients.
+func TestSGDLazyRowsMatchDense(t *testing.T) {
+	const rows, d = 40, 3
+	for _, cfg := range []SGDConfig{{LR: 0.1}, {LR: 0.1, Momentum: 0.9}, {LR: 0.05, Momentum: 0.5, Dampening: 0.2}} {
+		dense, lazy := nn.NewParam("emb", rows, d), nn.NewParam("emb", rows, d)
+		for i := range dense.Value.Data {
+			dense.Value.Data[i] = float32(math.Sin(float64(i)))
+		}
+		copy(lazy.Value.Data, dense.Value.Data)
+		lazy.TrackRows()
+		od, _ := NewSGD(OneGroup([]*nn.Param{dense}), cfg)
+		ol, _ := NewSGD(OneGroup([]*nn.Param{lazy}), cfg)
+		var ol2 Optimizer = ol
+		for step := range 60 {
+			// Five ids from a few rows (some rows untouched for many steps).
+			ids := make([]int32, 5)
+			for i := range ids {
+				ids[i] = int32((step*7 + i*i*3) % (rows / 2))
+				if step%9 == 0 {
+					ids[i] += rows / 2
+				}
+			}
+			w := make([]float32, len(ids)*d)
+			for i := range w {
+				w[i] = float32(math.Cos(float64(step*31 + i)))
+			}
+			wholeTable := step == 50 // turns the row tracking off for good
+			for k, p := range []*nn.Param{dense, lazy} {
+				o := []Optimizer{od, ol2}[k]
+				o.ZeroGrad()
+				tp := nn.NewTape(nil)
+				loss := tp.Sum(tp.Mul(tp.Tanh(tp.Embed(&p.Var, ids, -1, len(ids))), tp.Input(w, len(ids), d)))
+				if wholeTable {
+					loss = tp.Add(loss, tp.Scale(tp.Sum(&p.Var), 0.01))
+				}
+				tp.Backward(loss)
+				if rs, ok := p.GradRows(); k == 1 && ok != (step < 50) {
+					t.Fatalf("step %d: GradRows ok=%v (rows %v)", step, ok, rs)
+				}
+				ClipGradNorm([]*nn.Param{p}, 2)
+				if step == 20 || step == 45 {
+					o.SetLR(o.LR() / 2)
+				}
+				o.Step()
+			}
+			if step == 40 { // save and restore the lazy optimizer's state
+				st, err := ol2.MarshalBinary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				fresh, _ := NewSGD(OneGroup([]*nn.Param{lazy}), cfg)
+				if err := fresh.UnmarshalBinary(st); err != nil {
+					t.Fatal(err)
+				}
+				ol2 = fresh
+			}
+		}
+		ol2.Sync()
+		if diff := maxAbsDiff(dense.Value.Data, lazy.Value.Data); diff > 1e-5 {
+			t.Errorf("%+v: lazy rows differ from dense SGD by %g", cfg, diff)
+		}
+	}
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	m := 0.0
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}

@@ -63,6 +63,14 @@ func (o *SGD) Step() {
 			wd = 0
 		}
 		lr := float32(s.lr(&o.base))
+		if rows, ok := s.p.GradRows(); ok && wd == 0 && !o.cfg.Nesterov {
+			o.stepRows(i, rows, lr)
+			continue
+		}
+		if s.last != nil { // rows were updated lazily until this step
+			o.syncPrevious(s)
+			s.last = nil
+		}
 		p, g := s.p.Value.Data, s.p.Grad.Data
 		j := job{kind: jobSGDPlain, p: p, g: g, a: s.a, lr: lr, wd: wd,
 			mu: float32(o.cfg.Momentum), damp: float32(1 - o.cfg.Dampening), nesterov: o.cfg.Nesterov}
@@ -77,6 +85,147 @@ func (o *SGD) Step() {
 		runSplit(j, o.wg)
 	}
 }
+
+// stepRows is Step for a parameter whose gradient is nonzero only in rows
+// (nn.Param.TrackRows), without weight decay or Nesterov momentum. Without
+// momentum only those rows change. With momentum μ (dampening τ) a row
+// without gradient still moves each step, b ← μb, p ← p - ηb; k such steps
+// are applied at once when the row is next touched (or at Sync):
+//
+//	p ← p - η·b·(μ + μ² + … + μᵏ) = p - η·b·μ(1-μᵏ)/(1-μ),  b ← μᵏ·b
+//
+// which equals k dense steps up to float32 rounding. A change of learning
+// rate first brings every row up to date at the old rate.
+func (o *SGD) stepRows(i int, rows []int32, lr float32) {
+	s := &o.slots[i]
+	p, g := s.p.Value.Data, s.p.Grad.Data
+	d := s.p.Value.Shape[1]
+	mu, damp := float32(o.cfg.Momentum), float32(1-o.cfg.Dampening)
+	if mu == 0 {
+		for _, r := range rows {
+			lo, hi := int(r)*d, (int(r)+1)*d
+			sgdPlain(p[lo:hi], g[lo:hi], lr, 0)
+		}
+		return
+	}
+	// A row must be up to date when the next forward pass reads it.
+	s.p.OnRowRead(func(ids []int32) { o.syncRows(&o.slots[i], ids) })
+	if !s.has { // first step: b = d for every row, 0 where no gradient
+		s.has = true
+		s.last = make([]int64, s.p.Value.Shape[0])
+		for r := range s.last {
+			s.last[r] = s.step
+		}
+		for _, r := range rows {
+			lo, hi := int(r)*d, (int(r)+1)*d
+			sgdFirst(p[lo:hi], g[lo:hi], s.a[lo:hi], lr, 0, mu, false)
+		}
+		s.lazyLR = lr
+		return
+	}
+	switch {
+	case s.last == nil: // every row is up to date as of the previous step
+		s.last = make([]int64, s.p.Value.Shape[0])
+		for r := range s.last {
+			s.last[r] = s.step - 1
+		}
+	case s.lazyLR != lr:
+		o.syncPrevious(s)
+	}
+	s.lazyLR = lr
+	for _, r := range rows {
+		lo, hi := int(r)*d, (int(r)+1)*d
+		if k := s.step - 1 - s.last[r]; k > 0 {
+			catchUp(p[lo:hi], s.a[lo:hi], lr, mu, k)
+		}
+		sgdMomentum(p[lo:hi], g[lo:hi], s.a[lo:hi], lr, 0, mu, damp, false)
+		s.last[r] = s.step
+	}
+}
+
+// catchUp applies k momentum steps without gradient to a row (see stepRows):
+// a few one at a time, exactly as dense steps round them, more in closed
+// form.
+func catchUp(p, b []float32, lr, mu float32, k int64) {
+	if k <= 8 {
+		for range k {
+			for j, bj := range b {
+				bj = flush(mu * bj)
+				b[j] = bj
+				p[j] -= lr * bj
+			}
+		}
+		return
+	}
+	fk := math.Pow(float64(mu), float64(k))
+	move := lr * float32(float64(mu)*(1-fk)/(1-float64(mu)))
+	decay := float32(fk)
+	for j, bj := range b {
+		p[j] -= move * bj
+		b[j] = flush(bj * decay)
+	}
+}
+
+// syncSlot brings every row of a lazily updated slot up to step s.step.
+func (o *SGD) syncSlot(s *slot) {
+	if s.last == nil {
+		return
+	}
+	if s.has && o.cfg.Momentum != 0 {
+		d := s.p.Value.Shape[1]
+		p := s.p.Value.Data
+		mu := float32(o.cfg.Momentum)
+		for r, l := range s.last {
+			if k := s.step - l; k > 0 {
+				catchUp(p[r*d:(r+1)*d], s.a[r*d:(r+1)*d], s.lazyLR, mu, k)
+			}
+		}
+	}
+	for r := range s.last {
+		s.last[r] = s.step
+	}
+}
+
+// syncRows brings the rows ids of a lazily updated slot up to step s.step.
+func (o *SGD) syncRows(s *slot, ids []int32) {
+	if s.last == nil || !s.has {
+		return
+	}
+	d := s.p.Value.Shape[1]
+	p := s.p.Value.Data
+	mu := float32(o.cfg.Momentum)
+	for _, r := range ids {
+		if k := s.step - s.last[r]; k > 0 {
+			catchUp(p[int(r)*d:(int(r)+1)*d], s.a[int(r)*d:(int(r)+1)*d], s.lazyLR, mu, k)
+			s.last[r] = s.step
+		}
+	}
+}
+
+// syncPrevious brings every row up to the step before s.step (the one
+// being taken) at the pending rate.
+func (o *SGD) syncPrevious(s *slot) {
+	s.step--
+	o.syncSlot(s)
+	s.step++
+}
+
+// Sync applies the momentum steps left pending on rows without gradient
+// (see stepRows); the parameters' values are then those of dense steps.
+func (o *SGD) Sync() {
+	for i := range o.slots {
+		o.syncSlot(&o.slots[i])
+	}
+}
+
+// MarshalBinary syncs the pending row updates, then encodes the state.
+func (o *SGD) MarshalBinary() ([]byte, error) {
+	o.Sync()
+	return o.base.MarshalBinary()
+}
+
+// Sync does nothing: Adam updates every row at every step.
+func (o *Adam) Sync() {}
 
 func sgdPlain(p, g []float32, lr, wd float32) {
 	g = g[:len(p)]
@@ -273,8 +422,18 @@ func ClipGradNorm(params []*nn.Param, maxNorm float64) float64 {
 		if p.Grad == nil || p.Frozen() {
 			continue
 		}
-		for _, g := range p.Grad.Data {
-			sum += float64(g) * float64(g)
+		rows, sparse := p.GradRows()
+		if !sparse {
+			for _, x := range p.Grad.Data {
+				sum += float64(x) * float64(x)
+			}
+			continue
+		}
+		d := p.Value.Shape[1]
+		for _, r := range rows {
+			for _, x := range p.Grad.Data[int(r)*d : (int(r)+1)*d] {
+				sum += float64(x) * float64(x)
+			}
 		}
 	}
 	norm := math.Sqrt(sum)
@@ -285,8 +444,19 @@ func ClipGradNorm(params []*nn.Param, maxNorm float64) float64 {
 			if p.Grad == nil || p.Frozen() {
 				continue
 			}
-			for j := range p.Grad.Data {
-				p.Grad.Data[j] *= c
+			rows, sparse := p.GradRows()
+			if !sparse {
+				for j := range p.Grad.Data {
+					p.Grad.Data[j] *= c
+				}
+				continue
+			}
+			d := p.Value.Shape[1]
+			for _, r := range rows {
+				g := p.Grad.Data[int(r)*d : (int(r)+1)*d]
+				for j := range g {
+					g[j] *= c
+				}
 			}
 		}
 	}

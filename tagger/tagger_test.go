@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mulan-nlp/mulan/internal/shared"
+	"math"
 	"math/rand"
 	"path/filepath"
 	"slices"
@@ -621,4 +622,48 @@ func TestRealDataRoundTrip(t *testing.T) {
 		}
 		t.Logf("%s: %d sentences, %d read leniently", tc.rel, len(ss), repaired)
 	}
+}
+
+// Training with the embedding tables' gradient rows tracked (sparse, lazy
+// momentum steps) ends where dense steps end, up to float32 rounding.
+func TestTrackedRowsTrainLikeDense(t *testing.T) {
+	cfg := smallConfig("zh") // bigram and character tables
+	cfg.Epochs, cfg.Optimizer, cfg.LR, cfg.Momentum = 3, "sgd", 0.02, 0.9
+	sents := synthetic(200, 1)
+	for i := range sents { // characters, as a Chinese file has them
+		var toks, tg []string
+		for j, w := range sents[i].Tokens {
+			for k, r := range w {
+				toks = append(toks, string(r))
+				if k > 0 && sents[i].Tags[j] != "O" {
+					tg = append(tg, "I-"+sents[i].Tags[j][2:])
+				} else {
+					tg = append(tg, sents[i].Tags[j])
+				}
+			}
+		}
+		sents[i].Tokens, sents[i].Tags = toks, tg
+	}
+	train := func(track bool) *Tagger {
+		defer func(v bool) { trackRows = v }(trackRows)
+		trackRows = track
+		m, _, err := Train(sents, nil, cfg, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	sparse, dense := train(true), train(false)
+	worst, name := 0.0, ""
+	for i, p := range dense.params {
+		for j, v := range p.Value.Data {
+			if d := math.Abs(float64(v - sparse.params[i].Value.Data[j])); d > worst {
+				worst, name = d, p.Name
+			}
+		}
+	}
+	if worst > 1e-5 {
+		t.Errorf("tracked-row training differs from dense by %g (%s)", worst, name)
+	}
+	t.Logf("largest difference %g (%s)", worst, name)
 }

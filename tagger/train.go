@@ -133,6 +133,9 @@ func checkTags(name string, st corpus.Sentence, s tags.Scheme) error {
 	return nil
 }
 
+// trackRows lets tests train with dense optimizer steps.
+var trackRows = true
+
 // Train trains a tagger on train, choosing the epoch with the best conlleval
 // F1 on dev (when dev is not empty). The returned tagger holds the best
 // weights.
@@ -247,6 +250,13 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 
 	rng := rand.New(rand.NewSource(cfg.Seed))
 	m.build(rng)
+	// A step touches few rows of the embedding tables (MSRA: 300k
+	// character bigrams); the optimizer visits only those.
+	for _, e := range []*nn.Embedding{m.wordEmb, m.charEmb, m.bigramEmb} {
+		if e != nil && trackRows {
+			e.W.TrackRows()
+		}
+	}
 
 	enc := make([]encoded, len(train))
 	for i, s := range train {
@@ -336,6 +346,7 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 			bar.Add(int64(bt.B))
 		}
 		bar.Finish()
+		op.Sync() // the embedding rows' pending momentum steps
 		secs := time.Since(start).Seconds()
 		st := EpochStats{Epoch: epoch, LR: lr, Loss: total / float64(len(enc)), Seconds: secs, SentencesSec: float64(len(enc)) / secs,
 			ContextGroups: trained}
