@@ -42,7 +42,7 @@ type LMContextOptions struct {
 }
 
 // DefaultCacheBytes is the default cap of an LMContext's feature cache.
-const DefaultCacheBytes = 1 << 30
+const DefaultCacheBytes = 4 << 30
 
 // LMContext is a Context backed by pretrained mulan language models (from
 // `mulan pretrain` and `mulan pretrain --backward`), used as contextual

@@ -472,9 +472,10 @@ features. Word and character LMs read the tokens themselves (a token the LM
 does not know is <unk>); subword and zh-word LMs read the sentence's text and
 their pieces are aligned to the tokens. By default the LMs stay frozen and
 every sentence's features are computed once and kept in memory, up to
---lm-cache-mb (4 bytes per feature: a 512-wide context over MSRA's 2.2M
-training characters takes 4.5 GB); past it the rest are computed again every
-epoch, and the first epoch's log says what size would hold them all.
+--lm-cache-mb (4 bytes per feature: the 256 features of two 2x256 character
+LMs over MSRA's 2.2M training characters take 2.2 GB); past it the rest are
+computed again every epoch, and the first epoch's log says what size would
+hold them all.
 --finetune-lm trains them with the tagger as ULMFiT does: the top LM layer
 group learns at lr/--lm-factor (2.6), each group below at the rate of the one
 above divided by it again, and the groups are unfrozen one per epoch from the
