@@ -108,14 +108,9 @@ func (o *SGD) stepRows(i int, rows []int32, lr float32) {
 		}
 		return
 	}
-	// A row must be up to date when the next forward pass reads it.
-	s.p.OnRowRead(func(ids []int32) { o.syncRows(&o.slots[i], ids) })
 	if !s.has { // first step: b = d for every row, 0 where no gradient
 		s.has = true
-		s.last = make([]int64, s.p.Value.Shape[0])
-		for r := range s.last {
-			s.last[r] = s.step
-		}
+		o.startLazy(i, s.step)
 		for _, r := range rows {
 			lo, hi := int(r)*d, (int(r)+1)*d
 			sgdFirst(p[lo:hi], g[lo:hi], s.a[lo:hi], lr, 0, mu, false)
@@ -125,10 +120,7 @@ func (o *SGD) stepRows(i int, rows []int32, lr float32) {
 	}
 	switch {
 	case s.last == nil: // every row is up to date as of the previous step
-		s.last = make([]int64, s.p.Value.Shape[0])
-		for r := range s.last {
-			s.last[r] = s.step - 1
-		}
+		o.startLazy(i, s.step-1)
 	case s.lazyLR != lr:
 		o.syncPrevious(s)
 	}
@@ -141,6 +133,17 @@ func (o *SGD) stepRows(i int, rows []int32, lr float32) {
 		sgdMomentum(p[lo:hi], g[lo:hi], s.a[lo:hi], lr, 0, mu, damp, false)
 		s.last[r] = s.step
 	}
+}
+
+// startLazy starts lazy updates of slot i's rows, all up to date as of step
+// upTo, and has Embed bring a row up to date before a forward pass reads it.
+func (o *SGD) startLazy(i int, upTo int64) {
+	s := &o.slots[i]
+	s.last = make([]int64, s.p.Value.Shape[0])
+	for r := range s.last {
+		s.last[r] = upTo
+	}
+	s.p.OnRowRead(func(ids []int32) { o.syncRows(&o.slots[i], ids) })
 }
 
 // catchUp applies k momentum steps without gradient to a row (see stepRows):
@@ -195,6 +198,9 @@ func (o *SGD) syncRows(s *slot, ids []int32) {
 	p := s.p.Value.Data
 	mu := float32(o.cfg.Momentum)
 	for _, r := range ids {
+		if r < 0 || int(r) >= len(s.last) {
+			continue // Embed reports it
+		}
 		if k := s.step - s.last[r]; k > 0 {
 			catchUp(p[int(r)*d:(int(r)+1)*d], s.a[int(r)*d:(int(r)+1)*d], s.lazyLR, mu, k)
 			s.last[r] = s.step
