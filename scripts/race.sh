@@ -16,3 +16,5 @@ race -run 'RoundTripKenLM|MixModel|QueryParallel' ./ngram/          # parallel A
 race -run 'ParallelMatchesSerial' ./optim/                          # parallel parameter updates
 race -run 'TuneMatchesGridSearch' ./ensemble/                      # members scored in parallel
 race ./linear/                                                      # Hogwild tests skip themselves under -race
+race ./serve/                                                       # one request at a time per model
+race -run 'Serve' ./cmd/mulan/                                      # mulan serve: start, answer, shut down

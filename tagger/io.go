@@ -218,7 +218,9 @@ func Read(name string, data []byte) (*Tagger, error) {
 				fwd = x
 			}
 		}
-		c, err := NewLMContext(fwd, bwd, LMContextOptions{Sep: lc.Sep})
+		// No feature cache: a loaded tagger reads each sentence once
+		// (evaluation), or new ones without end (a server).
+		c, err := NewLMContext(fwd, bwd, LMContextOptions{Sep: lc.Sep, CacheBytes: -1})
 		if err != nil {
 			return nil, bad("%v", err)
 		}

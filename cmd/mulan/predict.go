@@ -5,40 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mulan-nlp/mulan/serve"
 )
-
-// labelProb is one predicted label.
-type labelProb struct {
-	Label string  `json:"label"`
-	Prob  float64 `json:"prob"`
-}
-
-// topK returns the k most probable labels (all when k <= 0), most probable
-// first, ties in label order.
-func topK(labels []string, probs []float64, k int) []labelProb {
-	ps := make([]labelProb, len(labels))
-	for i, l := range labels {
-		ps[i] = labelProb{l, probs[i]}
-	}
-	slices.SortStableFunc(ps, func(a, b labelProb) int {
-		switch {
-		case a.Prob > b.Prob:
-			return -1
-		case a.Prob < b.Prob:
-			return 1
-		}
-		return 0
-	})
-	if k > 0 && k < len(ps) {
-		ps = ps[:k]
-	}
-	return ps
-}
 
 func init() {
 	var (
@@ -107,11 +80,11 @@ exclusive).`,
 					line = strings.TrimPrefix(line, "\uFEFF")
 				}
 				probs = m.Probs(probs[:0], line)
-				ps := topK(labels, probs, k)
+				ps := serve.TopK(labels, probs, k)
 				if asJSON {
 					err = enc.Encode(struct {
 						Text        string      `json:"text"`
-						Predictions []labelProb `json:"predictions"`
+						Predictions []serve.LabelProb `json:"predictions"`
 					}{line, ps})
 				} else {
 					buf = buf[:0]
