@@ -22,6 +22,7 @@
 package serve
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,15 +67,7 @@ func TopK(labels []string, probs []float64, k int) []LabelProb {
 	for i, l := range labels {
 		ps[i] = LabelProb{l, probs[i]}
 	}
-	slices.SortStableFunc(ps, func(a, b LabelProb) int {
-		switch {
-		case a.Prob > b.Prob:
-			return -1
-		case a.Prob < b.Prob:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ps, func(a, b LabelProb) int { return cmp.Compare(b.Prob, a.Prob) })
 	if k > 0 && k < len(ps) {
 		ps = ps[:k]
 	}

@@ -83,7 +83,7 @@ exclusive).`,
 				ps := serve.TopK(labels, probs, k)
 				if asJSON {
 					err = enc.Encode(struct {
-						Text        string      `json:"text"`
+						Text        string            `json:"text"`
 						Predictions []serve.LabelProb `json:"predictions"`
 					}{line, ps})
 				} else {
