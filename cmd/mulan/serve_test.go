@@ -82,13 +82,13 @@ func TestServeMatchesPredict(t *testing.T) {
 		}
 	}
 
-	sents := []string{"Peter Blackburn met John in Berlin .", "the meeting went well ."}
-	status, body = post(t, ts.URL+"/v1/models/en/predict", `{"texts": ["Peter Blackburn met John in Berlin .", "the meeting went well ."]}`)
+	sents := []string{"Peter Blackburn met John in Berlin .", "", "the meeting went well ."}
+	status, body = post(t, ts.URL+"/v1/models/en/predict", `{"texts": ["Peter Blackburn met John in Berlin .", "", "the meeting went well ."]}`)
 	var tg struct {
 		Model   string
 		Results []json.RawMessage
 	}
-	if err := json.Unmarshal(body, &tg); status != 200 || err != nil || tg.Model != "en" || len(tg.Results) != 2 {
+	if err := json.Unmarshal(body, &tg); status != 200 || err != nil || tg.Model != "en" || len(tg.Results) != 3 {
 		t.Fatalf("tagger: %d %s (%v)", status, body, err)
 	}
 	resetAllFlags(t)
