@@ -385,6 +385,11 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 		}
 	}
 	restore(all, best)
+	for _, e := range []*nn.Embedding{m.wordEmb, m.charEmb, m.bigramEmb} {
+		if e != nil {
+			e.W.OnRowRead(nil) // let the optimizer's state go with it
+		}
+	}
 	tp.Reset()
 	return m, hist, nil
 }
