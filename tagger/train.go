@@ -133,6 +133,18 @@ func checkTags(name string, st corpus.Sentence, s tags.Scheme) error {
 	return nil
 }
 
+// lookupTables returns the large embedding tables, read only through
+// Embed, whose gradient rows training tracks.
+func (m *Tagger) lookupTables() []*nn.Param {
+	var out []*nn.Param
+	for _, e := range []*nn.Embedding{m.wordEmb, m.charEmb, m.bigramEmb} {
+		if e != nil {
+			out = append(out, e.W)
+		}
+	}
+	return out
+}
+
 // trackRows lets tests train with dense optimizer steps.
 var trackRows = true
 
@@ -252,9 +264,9 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 	m.build(rng)
 	// A step touches few rows of the embedding tables (MSRA: 300k
 	// character bigrams); the optimizer visits only those.
-	for _, e := range []*nn.Embedding{m.wordEmb, m.charEmb, m.bigramEmb} {
-		if e != nil && trackRows {
-			e.W.TrackRows()
+	if trackRows {
+		for _, w := range m.lookupTables() {
+			w.TrackRows()
 		}
 	}
 
@@ -385,10 +397,8 @@ func Train(train, dev []corpus.Sentence, cfg Config, opt TrainOptions) (*Tagger,
 		}
 	}
 	restore(all, best)
-	for _, e := range []*nn.Embedding{m.wordEmb, m.charEmb, m.bigramEmb} {
-		if e != nil {
-			e.W.OnRowRead(nil) // let the optimizer's state go with it
-		}
+	for _, w := range m.lookupTables() {
+		w.OnRowRead(nil) // let the optimizer's state go with it
 	}
 	tp.Reset()
 	return m, hist, nil
